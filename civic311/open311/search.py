@@ -1,0 +1,164 @@
+"""GET /requests: the standard filters, the 90-day / 1,000-row defaults and the paging extensions.
+
+Ordering is (requested_at desc, id desc) so the (tenant_id, requested_at, id) index serves every page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, or_, select
+
+from civic311.db import utcnow
+from civic311.open311 import params
+from civic311.open311.formats import Open311Error
+from civic311.platform.models import OPEN_STATUSES, Attachment, ServiceRequest
+from civic311.tenants.catalog import Department
+from civic311.tenants.models import Tenant
+
+DEFAULT_WINDOW = timedelta(days=90)
+STATUS_VALUES = ("open", "closed")
+
+
+# Only the columns the API shows (never the reporter's), with the department's name joined in: one
+# narrow query per page instead of full ORM objects plus a lookup.
+SR = ServiceRequest
+REQUEST_COLUMNS = (SR.id, SR.number, SR.status, SR.close_note, SR.close_reason, SR.service_name, SR.service_code,
+                   SR.description, SR.requested_at, SR.updated_at, SR.closed_at, SR.due_at, SR.address,
+                   SR.address_id, SR.zipcode, SR.lat, SR.lng, SR.media_urls, SR.detailed_status, SR.channel,
+                   SR.zone_id, SR.duplicate_of_id)
+
+
+def _first_photo_key(tenant_id, request_id):
+    """The storage key of a request's first public photo (media_url needs only that)."""
+    return (select(Attachment.storage_key)
+            .where(Attachment.tenant_id == tenant_id, Attachment.request_id == request_id,
+                   Attachment.public.is_(True))
+            .order_by(Attachment.created_at).limit(1).scalar_subquery())
+
+
+def request_rows() -> Select:
+    """The public columns, the department's name and the first photo's key of every request."""
+    return select(*REQUEST_COLUMNS, Department.name.label("department_name"),
+                  _first_photo_key(SR.tenant_id, SR.id).correlate(SR).label("photo_key")).outerjoin(
+        Department, and_(Department.tenant_id == SR.tenant_id, Department.id == SR.department_id))
+
+
+def _page_rows(tenant: Tenant) -> Select:
+    """request_rows() without the photo: a search filters, orders and cuts this, then `with_photos` adds
+    the photo lookup for the page's rows only (after LIMIT/OFFSET, not for every row skipped).
+    The tenant is filtered here explicitly: the ORM's tenant criteria do not reach inside a subquery."""
+    return select(SR.tenant_id, *REQUEST_COLUMNS, Department.name.label("department_name")).outerjoin(
+        Department, and_(Department.tenant_id == SR.tenant_id, Department.id == SR.department_id)).where(
+        SR.tenant_id == tenant.id)
+
+
+def with_photos(page: Select) -> Select:
+    cut = page.subquery("page")
+    return select(cut, _first_photo_key(cut.c.tenant_id, cut.c.id).correlate(cut).label("photo_key")).order_by(
+        cut.c.requested_at.desc(), cut.c.id.desc())
+
+
+@dataclass
+class Window:
+    limit: int
+    offset: int
+
+
+def encode_cursor(requested_at, request_id) -> str:
+    """An opaque keyset cursor: the (requested_at, id) of a page's last row."""
+    raw = f"{requested_at.isoformat()}|{request_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(text: str):
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        when, _sep, ident = raw.partition("|")
+        return datetime.fromisoformat(when), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise Open311Error(400, _("after must be a cursor from a previous page's Link header.")) from None
+
+
+def _after(query: Select) -> Select:
+    """Keyset paging (`after=`): rows strictly older than the cursor, in the same order. Unlike offset,
+    a deep page costs as much as the first one (the (tenant_id, requested_at, id) index seeks to it)."""
+    text = params.get("after")
+    if text is None:
+        return query
+    when, ident = _decode_cursor(text[:200])
+    if params.get("offset") is not None or params.get("page") is not None:
+        raise Open311Error(400, _("Use after on its own, without offset or page."))
+    return query.where(or_(ServiceRequest.requested_at < when,
+                           and_(ServiceRequest.requested_at == when, ServiceRequest.id < ident)))
+
+
+def paging() -> Window:
+    """`limit`/`offset` win over `page`/`page_size` (page is 1-based); every size is capped at 1,000."""
+    limit = params.integer("limit", minimum=1, maximum=params.MAX_PAGE_SIZE)
+    offset = params.integer("offset", minimum=0)
+    page = params.integer("page", minimum=1)
+    page_size = params.integer("page_size", minimum=1, maximum=params.MAX_PAGE_SIZE)
+    if limit is not None or offset is not None:
+        return Window(limit or params.DEFAULT_PAGE_SIZE, offset or 0)
+    size = page_size or params.DEFAULT_PAGE_SIZE
+    return Window(size, ((page or 1) - 1) * size)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def build_query(tenant: Tenant) -> Select:
+    tz = ZoneInfo(tenant.timezone)
+    query = _page_rows(tenant)
+    ids = params.comma_list("service_request_id")
+    window = paging()
+    if ids:  # overrides every other filter
+        return with_photos(query.where(ServiceRequest.number.in_(ids[:params.MAX_PAGE_SIZE])).order_by(
+            ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(window.limit).offset(window.offset))
+    codes = params.comma_list("service_code")
+    if codes:
+        query = query.where(ServiceRequest.service_code.in_(codes))
+    statuses = [s.lower() for s in params.comma_list("status")]
+    wrong = [s for s in statuses if s not in STATUS_VALUES]
+    if wrong:
+        raise Open311Error(400, _("status must be open, closed or both (comma separated)."))
+    if set(statuses) == {"open"}:
+        query = query.where(ServiceRequest.status.in_(OPEN_STATUSES))
+    elif set(statuses) == {"closed"}:
+        query = query.where(ServiceRequest.status == "closed")
+    start, end = params.date("start_date", tz), params.date("end_date", tz)
+    if start is not None and end is not None and end < start:
+        raise Open311Error(400, _("end_date must be after start_date."))
+    if start is None and end is None:
+        start = utcnow() - DEFAULT_WINDOW
+    elif start is None:
+        start = end - DEFAULT_WINDOW
+    query = query.where(ServiceRequest.requested_at >= start)
+    if end is not None:
+        query = query.where(ServiceRequest.requested_at <= end)
+    updated_after, updated_before = params.date("updated_after", tz), params.date("updated_before", tz)
+    if updated_after is not None:
+        query = query.where(ServiceRequest.updated_at >= updated_after)
+    if updated_before is not None:
+        query = query.where(ServiceRequest.updated_at <= updated_before)
+    box = params.bbox()
+    if box is not None:
+        min_lng, min_lat, max_lng, max_lat = box
+        query = query.where(ServiceRequest.lat.between(min_lat, max_lat), ServiceRequest.lng.between(min_lng, max_lng))
+    text = params.get("q")
+    if text is not None:
+        pattern = _like(text[:200])
+        query = query.where(or_(ServiceRequest.description.ilike(pattern, escape="\\"),
+                                ServiceRequest.address.ilike(pattern, escape="\\"),
+                                ServiceRequest.service_name.ilike(pattern, escape="\\"),
+                                ServiceRequest.number.ilike(pattern, escape="\\")))
+    return with_photos(_after(query).order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(
+        window.limit).offset(0 if params.get("after") else window.offset))

@@ -1,0 +1,138 @@
+"""The routing engine: ordered rules per city decide department, priority, SLA and tags.
+
+The first active rule (by position) whose conditions all hold wins; with none, the category's default
+department. Every decision carries its explanation, which staff see on the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from civic311.db import db
+from civic311.platform import zones as zone_lookup
+from civic311.tenants.catalog import Category, Department, RoutingRule
+from civic311.tenants.models import Tenant
+
+
+@dataclass
+class RoutingInput:
+    category: Category
+    channel: str
+    description: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class RoutingDecision:
+    department_id: uuid.UUID | None
+    priority: str
+    sla_value: int
+    sla_unit: str
+    tags: list[str] = field(default_factory=list)
+    rule_id: uuid.UUID | None = None
+    zone_id: uuid.UUID | None = None
+    explanation: list[str] = field(default_factory=list)
+
+
+def route(tenant: Tenant, item: RoutingInput) -> RoutingDecision:
+    zone = zone_lookup.zone_at(item.lat, item.lng) if item.lat is not None and item.lng is not None else None
+    category = item.category
+    decision = RoutingDecision(
+        department_id=category.department_id,
+        priority=category.priority,
+        sla_value=category.sla_value,
+        sla_unit=category.sla_unit,
+        zone_id=zone.id if zone else None,
+    )
+    if zone is not None:
+        decision.explanation.append(f"Location is in zone {zone.name}.")
+    rules = db.session.scalars(
+        select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.created_at)
+    )
+    for rule in rules:
+        reasons = _matches(rule, tenant, item, zone.id if zone else None)
+        if reasons is None:
+            continue
+        decision.rule_id = rule.id
+        decision.explanation.append(f"Rule “{rule.name}” matched: {'; '.join(reasons) or 'always'}.")
+        _apply(rule.actions, decision)
+        break
+    else:
+        decision.explanation.append("No routing rule matched: the category's default department.")
+    if decision.department_id is not None:
+        department = db.session.get(Department, (tenant.id, decision.department_id))
+        if department is not None:
+            decision.explanation.append(f"Sent to {department.name}.")
+    return decision
+
+
+def _matches(rule: RoutingRule, tenant: Tenant, item: RoutingInput, zone_id: uuid.UUID | None) -> list[str] | None:
+    """The reasons the rule matches, or None when any condition fails."""
+    cond = rule.conditions or {}
+    reasons: list[str] = []
+    if cond.get("category_ids"):
+        if str(item.category.id) not in cond["category_ids"]:
+            return None
+        reasons.append(f"category is {item.category.name}")
+    if cond.get("group_ids"):
+        if not item.category.group_id or str(item.category.group_id) not in cond["group_ids"]:
+            return None
+        reasons.append("category group matches")
+    if cond.get("zone_ids"):
+        if zone_id is None or str(zone_id) not in cond["zone_ids"]:
+            return None
+        reasons.append("location is in the rule's zone")
+    if cond.get("keywords"):
+        text = (item.description or "").lower()
+        found = [k for k in cond["keywords"] if k and k.lower() in text]
+        if not found:
+            return None
+        reasons.append(f"description mentions {', '.join(found)}")
+    if cond.get("channels"):
+        if item.channel not in cond["channels"]:
+            return None
+        reasons.append(f"channel is {item.channel}")
+    if "after_hours" in cond and cond["after_hours"] is not None:
+        after = is_after_hours(tenant, item.at)
+        if after != bool(cond["after_hours"]):
+            return None
+        reasons.append("filed after hours" if after else "filed during working hours")
+    if cond.get("hours"):
+        start, end = (time.fromisoformat(v) for v in cond["hours"])
+        local = _local(tenant, item.at).time()
+        inside = start <= local < end if start <= end else (local >= start or local < end)
+        if not inside:
+            return None
+        reasons.append(f"filed between {cond['hours'][0]} and {cond['hours'][1]}")
+    return reasons
+
+
+def _apply(actions: dict, decision: RoutingDecision) -> None:
+    if actions.get("department_id"):
+        decision.department_id = uuid.UUID(str(actions["department_id"]))
+    if actions.get("priority"):
+        decision.priority = actions["priority"]
+    if actions.get("sla_value"):
+        decision.sla_value = int(actions["sla_value"])
+        decision.sla_unit = actions.get("sla_unit") or decision.sla_unit
+    if actions.get("tags"):
+        decision.tags = sorted(set(decision.tags) | set(actions["tags"]))
+
+
+def _local(tenant: Tenant, at: datetime | None) -> datetime:
+    from civic311.db import utcnow
+
+    return (at or utcnow()).astimezone(ZoneInfo(tenant.timezone))
+
+
+def is_after_hours(tenant: Tenant, at: datetime | None) -> bool:
+    from civic311.platform.sla import BusinessCalendar
+
+    return not BusinessCalendar.for_tenant(tenant).is_open(at)

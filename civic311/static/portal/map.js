@@ -1,0 +1,48 @@
+// Leaflet maps (served from the app, tiles from the city's own tile server). Optional everywhere:
+// the address field and the list below the map carry the same information.
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+  function center(el) {
+    try { return JSON.parse(el.getAttribute("data-center")); } catch (e) { return [0, 0]; }
+  }
+  function base(el) {
+    var map = L.map(el, { scrollWheelZoom: false }).setView(center(el), 14);
+    L.tileLayer(el.getAttribute("data-tiles"), { maxZoom: 19 }).addTo(map);
+    return map;
+  }
+
+  var pick = document.getElementById("pick-map");
+  if (pick) {
+    var map = base(pick);
+    var lat = document.getElementById("lat");
+    var lng = document.getElementById("lng");
+    var marker = null;
+    var place = function (latlng, pan) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: true }).addTo(map); }
+      lat.value = latlng.lat.toFixed(6);
+      lng.value = latlng.lng.toFixed(6);
+      if (pan) { map.panTo(latlng); }
+    };
+    if (lat.value && lng.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lng.value)), true); }
+    map.on("click", function (e) { place(e.latlng, false); });
+    document.addEventListener("civic311:location", function (e) { place(L.latLng(e.detail.lat, e.detail.lng), true); });
+  }
+
+  var list = document.getElementById("list-map");
+  var data = document.getElementById("map-points");
+  if (list && data) {
+    var lmap = base(list);
+    var points = JSON.parse(data.textContent || "[]");
+    var bounds = [];
+    points.forEach(function (p) {
+      var m = L.marker([p.lat, p.long]).addTo(lmap);
+      var a = document.createElement("a");
+      a.href = "/requests/" + encodeURIComponent(p.service_request_id);
+      a.textContent = p.service_request_id + ": " + p.service_name + " (" + p.status_words + ")";
+      m.bindPopup(a);
+      bounds.push([p.lat, p.long]);
+    });
+    if (bounds.length) { lmap.fitBounds(bounds, { maxZoom: 16, padding: [20, 20] }); }
+  }
+})();

@@ -1,0 +1,36 @@
+"""The operators' workspace service: contracted cities only, work waiting in each, line matching."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from civic311.accounts.models import OperatorContract
+from civic311.accounts.service import revoke_contract
+from civic311.db import db
+from civic311.ops import service
+from civic311.tenancy import tenant_context
+from tests.console.conftest import client_for
+
+
+def test_cities_waiting_work_and_lines(world):
+    cities = service.waiting_work(world.operator)
+    assert [c.tenant.slug for c in cities] == ["alpha", "bravo"]
+    alpha = cities[0]
+    assert alpha.waiting["new"] == 2 and alpha.waiting["open"] == 2
+    assert alpha.contract.script == "Thank you for calling Alphaville 311."
+    assert service.city_for_line(world.operator, "2175550311").tenant.slug == "alpha"
+    assert service.city_for_line(world.operator, "+1-312-555-0199").tenant.slug == "bravo"
+    assert service.city_for_line(world.operator, "") is None
+    assert service.contracted_cities(world.supervisor) == []  # not an operator
+
+
+def test_revoked_contract_disappears_from_the_workspace(app, world):
+    with tenant_context(world.a.id):
+        revoke_contract(db.session.scalar(select(OperatorContract)))
+        db.session.commit()
+    assert [c.tenant.slug for c in service.contracted_cities(world.operator)] == ["bravo"]
+    assert service.city_for_line(world.operator, "2175550311") is None
+    agent = client_for(app, world.operator)
+    assert agent.get("/t/alpha/desk/").status_code == 404
+    page = agent.get("/ops/").get_data(as_text=True)
+    assert "Bravotown 311, how can I help?" in page and "Alphaville" not in page

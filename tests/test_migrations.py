@@ -1,0 +1,51 @@
+"""The migrations build exactly the schema the models describe: autogenerate finds nothing pending."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from civic311.db import db
+from tests.conftest import BACKEND, PG_HOST
+
+
+def _fresh_app(tmp_path):
+    from civic311.app import create_app
+    from civic311.migration_runner import upgrade
+
+    if BACKEND == "postgres":
+        name = f"civic311_migcheck_{tmp_path.name[-20:].replace('-', '_')}".lower()
+        admin = create_engine(f"postgresql+psycopg://postgres@{PG_HOST}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        urls = {"database_url": f"postgresql+psycopg://civic311_app@{PG_HOST}/{name}",
+                "migration_database_url": f"postgresql+psycopg://postgres@{PG_HOST}/{name}"}
+    else:
+        urls = {"database_url": f"sqlite:///{tmp_path}/m.sqlite", "migration_database_url": f"sqlite:///{tmp_path}/m.sqlite"}
+    app = create_app({**urls, "testing": True, "secret_key": "x"})
+    upgrade(app)
+    return app, urls
+
+
+def test_autogenerate_finds_nothing_pending(tmp_path):
+    app, urls = _fresh_app(tmp_path)
+    engine = create_engine(urls["migration_database_url"])
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    engine.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_migrations_have_a_single_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from civic311.migration_runner import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

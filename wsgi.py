@@ -1,0 +1,3 @@
+from civic311.app import create_app
+
+app = create_app()
