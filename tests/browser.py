@@ -74,7 +74,25 @@ def desktop(browser):
     context.close()
 
 
+def settled(page) -> None:
+    """Wait until the page a click navigated to has loaded.
+
+    Playwright's click returns once a navigation has started, not finished: reading the page at
+    that moment can see an empty new document (a flake CI once caught).
+    """
+    page.wait_for_load_state("load")
+
+
+def says(page, text: str) -> None:
+    """Assert the page shows `text`, waiting (up to Playwright's timeout) for it to arrive."""
+    from playwright.sync_api import expect
+
+    settled(page)
+    expect(page.locator("body")).to_contain_text(text)
+
+
 def screenshot(page, name: str) -> Path:
+    settled(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -85,6 +103,7 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
     """Run axe-core (from node_modules, installed by npm ci) on the page; return the serious ones."""
     if not AXE.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make install does)")
+    settled(page)
     # Evaluated through the DevTools protocol rather than added as a <script>: the app's CSP
     # (script-src 'self') rightly refuses inline scripts, and the audit must not need it loosened.
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

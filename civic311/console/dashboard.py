@@ -49,7 +49,7 @@ def start_of_week(tenant: Tenant, now: datetime) -> datetime:
 
 
 def _counts(stmt) -> dict:
-    return dict(db.session.execute(stmt).tuples().all())
+    return dict(db.session.execute(stmt).all())
 
 
 def department_figures(tenant: Tenant, now: datetime | None = None) -> list[DepartmentFigures]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.billing.helpers import file_pothole, make_city_admin, make_platform_admin
 from tests.browser import assert_accessible, screenshot
@@ -30,8 +31,8 @@ def test_billing_page_on_a_phone(app, two_tenants, live_server, phone):
     file_pothole(alpha)
     _sign_in(phone, live_server, "mayor@alpha.example")
     phone.goto(live_server.url("localhost", "/t/alpha/billing/"))
-    assert phone.get_by_role("heading", name="Billing for Alphaville").is_visible()
-    assert phone.get_by_text("Your free trial ends on").is_visible()
+    expect(phone.get_by_role("heading", name="Billing for Alphaville")).to_be_visible()
+    expect(phone.get_by_text("Your free trial ends on")).to_be_visible()
     screenshot(phone, "billing-page-phone")
     assert_accessible(phone, "billing page")
     phone.goto(live_server.url("localhost", "/t/alpha/support-access"))
@@ -52,5 +53,5 @@ def test_platform_admin_finds_a_city_and_suspends_it(app, two_tenants, live_serv
     assert_accessible(desktop, "admin city page")
     desktop.get_by_label("Reason").first.fill("Test of the suspension flow")
     desktop.get_by_role("button", name="Suspend").click()
-    assert desktop.get_by_text("is suspended").first.is_visible()
+    expect(desktop.get_by_text("is suspended").first).to_be_visible()
     screenshot(desktop, "admin-city-suspended")

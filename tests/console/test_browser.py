@@ -7,6 +7,7 @@ import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import assert_accessible, screenshot
 from tests.console.conftest import PASSWORD
@@ -29,12 +30,12 @@ def test_supervisor_works_the_queue(live_server, desktop, world):  # noqa: F811
     sign_in(desktop, live_server, world.supervisor.email)
     desktop.wait_for_url(re.compile(r".*/t/alpha/queue"))
     assert desktop.get_by_test_id("city-name").inner_text() == "Alphaville"
-    assert desktop.get_by_role("link", name=world.pothole.number).is_visible()
+    expect(desktop.get_by_role("link", name=world.pothole.number)).to_be_visible()
     desktop.get_by_text("Filters", exact=True).click()
     desktop.select_option("#f-department", label="Parks")
     desktop.get_by_role("button", name="Show").click()
     desktop.wait_for_url(re.compile(r".*department=.*"))
-    assert desktop.get_by_role("link", name=world.graffiti.number).is_visible()
+    expect(desktop.get_by_role("link", name=world.graffiti.number)).to_be_visible()
     assert desktop.get_by_role("link", name=world.pothole.number).count() == 0
     screenshot(desktop, "console-queue")
     assert_accessible(desktop, "the queue")
@@ -45,8 +46,8 @@ def test_request_detail_acts_and_shows_history(live_server, phone, world):  # no
     phone.wait_for_url(re.compile(r".*/t/alpha/queue"))
     phone.get_by_role("link", name=world.pothole.number).click()
     phone.wait_for_url(re.compile(rf".*/requests/{world.pothole.number}"))
-    assert phone.get_by_text("How big is it?").is_visible()
-    assert phone.get_by_text("pat@example.com").is_visible()
+    expect(phone.get_by_text("How big is it?")).to_be_visible()
+    expect(phone.get_by_text("pat@example.com")).to_be_visible()
     assert "39.780000, -89.650000" in phone.get_by_test_id("coords").inner_text()
     phone.get_by_role("button", name="Acknowledge").click()
     phone.wait_for_load_state()
@@ -64,7 +65,7 @@ def test_phone_intake_by_a_city_agent(live_server, phone, world):  # noqa: F811
     phone.wait_for_url(re.compile(r".*/t/alpha/desk/"))
     phone.fill("#phone", "217-555-0100")
     phone.get_by_role("button", name="Search").click()
-    assert phone.get_by_text(world.pothole.number).is_visible()  # the caller's history
+    expect(phone.get_by_text(world.pothole.number)).to_be_visible()  # the caller's history
     phone.select_option("#service_code", label="Pothole")
     phone.get_by_role("button", name="Ask the questions").click()
     phone.select_option("#q_size", "small")
@@ -87,7 +88,7 @@ def test_operator_agent_switches_between_two_cities(live_server, desktop, world)
     assert desktop.get_by_test_id("script").inner_text() == "Thank you for calling Alphaville 311."
     desktop.fill("#note", "Asked when the pool opens")
     desktop.get_by_role("button", name="Record the contact").click()
-    assert desktop.get_by_text("Contact recorded").is_visible()
+    expect(desktop.get_by_text("Contact recorded")).to_be_visible()
     screenshot(desktop, "ops-desk-alphaville")
     desktop.get_by_role("link", name="All my cities").click()
     desktop.get_by_role("link", name="Take a call for Bravotown").click()

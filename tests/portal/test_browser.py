@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from civic311.db import db
 from civic311.platform.models import ServiceRequest
 from civic311.tenancy import tenant_context
-from tests.browser import assert_accessible, screenshot
+from tests.browser import assert_accessible, says, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +41,8 @@ def test_report_flow_on_a_phone(city, live_server, phone):
     page.get_by_role("link", name="Report a problem").first.click()
     _check(page, "en-02-category")
     page.fill("#q", "asphalt")  # instant search: only matching kinds stay visible
-    assert page.locator("#cat-pothole").is_visible() and not page.locator("#cat-graffiti").is_visible()
+    expect(page.locator("#cat-pothole")).to_be_visible()
+    expect(page.locator("#cat-graffiti")).to_be_hidden()
     page.check("#cat-pothole")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()  # nothing answered yet
@@ -58,7 +60,8 @@ def test_report_flow_on_a_phone(city, live_server, phone):
     page.get_by_label("E-mail").fill("ana@example.com")
     page.get_by_role("button", name="Continue").click()
     _check(page, "en-06-review")
-    assert "Larger than a plate" in page.content() and "1200 Oak Street" in page.content()
+    says(page, "Larger than a plate")
+    says(page, "1200 Oak Street")
     page.get_by_role("button", name="Send report").click()
     page.wait_for_selector("#tracking-number")
     _check(page, "en-07-done")
@@ -67,14 +70,14 @@ def test_report_flow_on_a_phone(city, live_server, phone):
     assert req.reporter_email == "ana@example.com" and req.channel == "portal"
     page.get_by_role("link", name="See your request").click()
     _check(page, "en-08-request")
-    assert "Received" in page.content()
+    says(page, "Received")
 
 
 def test_report_flow_in_spanish(city, live_server, phone):
     page = phone
     page.goto(_url(live_server, "/?lang=es"))
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("link", name="Reportar un problema").first.is_visible()
+    expect(page.get_by_role("link", name="Reportar un problema").first).to_be_visible()
     _check(page, "es-01-home")
     page.goto(_url(live_server, "/report"))
     _check(page, "es-02-category")
@@ -93,7 +96,7 @@ def test_report_flow_in_spanish(city, live_server, phone):
     _check(page, "es-04-review")
     page.locator("#review-form button.primary").click()
     page.wait_for_selector("#tracking-number")
-    assert "Gracias, recibimos su reporte" in page.content()
+    says(page, "Gracias, recibimos su reporte")
     _check(page, "es-05-done")
     req = _filed(city)
     assert req.reporter_locale == "es" and req.address == "Calle Roble 1200"
@@ -165,15 +168,16 @@ def test_track_follow_reopen_and_survey(city, live_server, phone):
     page.get_by_label("Tracking number").fill(number)
     page.get_by_role("button", name="Find it").click()
     page.wait_for_url(re.compile(f"/requests/{number}$"))
-    assert "Being worked on" in page.content() and "A crew is on the way." in page.content()
+    says(page, "Being worked on")
+    says(page, "A crew is on the way.")
     _check(page, "track-01-request")
     page.get_by_label("Your e-mail").fill("neighbour@example")
     page.get_by_role("button", name="Follow").click()
-    assert page.locator("#email-error").is_visible()
+    expect(page.locator("#email-error")).to_be_visible()
     _check(page, "track-02-follow-error")
     page.get_by_label("Your e-mail").fill("neighbour@example.com")
     page.get_by_role("button", name="Follow").click()
-    assert "we will e-mail neighbour@example.com" in page.content()
+    says(page, "we will e-mail neighbour@example.com")
     _check(page, "track-03-followed")
 
     with tenant_context(city.id):
@@ -185,13 +189,14 @@ def test_track_follow_reopen_and_survey(city, live_server, phone):
 
         survey = survey_link(city, req)
     page.goto(_url(live_server, f"/requests/{number}?t={token}"))
-    assert "Fixed" in page.content() and "New lamp fitted." in page.content()
+    says(page, "Fixed")
+    says(page, "New lamp fitted.")
     _check(page, "track-04-closed")
     page.get_by_role("button", name="Reopen this request").click()
-    assert page.locator("#reason-error").is_visible()
+    expect(page.locator("#reason-error")).to_be_visible()
     page.get_by_label("Why is the problem not solved?").fill("The lamp went out again the next night.")
     page.get_by_role("button", name="Reopen this request").click()
-    assert "Reopened" in page.content()
+    says(page, "Reopened")
     _check(page, "track-05-reopened")
 
     if survey:
@@ -222,7 +227,7 @@ def test_public_list_account_and_suspended_city(city, live_server, phone):
         db.session.get(Tenant, city.id).status = "suspended"
         db.session.commit()
     page.goto(_url(live_server, "/report"))
-    assert "(217) 555-0311" in page.content()
+    says(page, "(217) 555-0311")
     _check(page, "suspended")
 
 
@@ -281,13 +286,13 @@ def test_emergency_notice_deflection_and_sign_in_pages(city, live_server, phone)
     page.goto(_url(live_server, "/report?lang=es"))
     page.check("#cat-downed-wire")
     page.locator("#category-form button[type=submit]").click()
-    assert "Si un cable echa chispas o hay heridos, llame al 911 ahora." in page.content()
+    says(page, "Si un cable echa chispas o hay heridos, llame al 911 ahora.")
     _check(page, "before-emergency-es")
     page.get_by_role("button", name="Ya no necesito reportar esto").click()
     _check(page, "before-solved-es")
     page.goto(_url(live_server, "/account/sign-in?lang=en"))
     page.get_by_role("button", name="Sign in").last.click()
-    assert page.locator("#email-error").is_visible()
+    expect(page.locator("#email-error")).to_be_visible()
     _check(page, "sign-in-errors")
 
 
@@ -297,7 +302,7 @@ def test_report_flow_without_javascript(city, live_server, browser):
     try:
         page.goto(_url(live_server, "/report?q=hole"))  # the search works as a plain GET form
         assert page.locator("#cat-pothole").is_visible() and page.locator("#cat-graffiti").count() == 0
-        assert not page.get_by_role("button", name="Use my location").is_visible()
+        expect(page.get_by_role("button", name="Use my location")).to_be_hidden()
         page.check("#cat-pothole")
         page.get_by_role("button", name="Continue").click()
         page.get_by_label("Smaller than a plate").check()

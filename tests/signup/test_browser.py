@@ -8,13 +8,14 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from civic311.db import db
 from civic311.platform.models import ServiceRequest
 from civic311.tenancy import tenant_context
 from civic311.tenants.models import Tenant
-from tests.browser import assert_accessible, screenshot
+from tests.browser import assert_accessible, says, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,7 @@ def test_a_clerk_goes_from_the_home_page_to_a_live_city(app, live_server, deskto
     page = desktop
     page.goto(live_server.url("localhost", "/"))
     _check(page, "01-home")
-    assert "$199" in page.content()
+    says(page, "$199")
     page.locator("#start-your-city").click()
     _check(page, "02-start")
 
@@ -61,7 +62,7 @@ def test_a_clerk_goes_from_the_home_page_to_a_live_city(app, live_server, deskto
     page.get_by_label("Choose a password").fill("a long enough password")
     page.get_by_role("button", name="Create my city").click()
     page.wait_for_url(re.compile(r"/t/riverton/settings/setup$"))
-    assert "Confirm your e-mail address" in page.content()
+    says(page, "Confirm your e-mail address")
     _check(page, "03-wizard-start")
 
     # the confirmation link from the e-mail (the embedded mode's mail log)
@@ -75,28 +76,28 @@ def test_a_clerk_goes_from_the_home_page_to_a_live_city(app, live_server, deskto
     page.locator("input[name=group][value=streets]").check()
     page.locator("input[name=group][value=trash]").check()
     page.get_by_role("button", name="Adopt the chosen ones").click()
-    assert "categories added from the starter catalog" in page.content()
+    says(page, "categories added from the starter catalog")
     page.get_by_role("button", name="Pause Sanitation").click()  # phases: trash goes live later
-    assert "Sanitation is paused" in page.content()
+    says(page, "Sanitation is paused")
     _check(page, "04-catalog")
     _next_step(page)
     # 2. branding, with the contrast check
     page.get_by_label("Main colour").fill("#f5d000")
     page.get_by_role("button", name="Save branding").click()
-    assert page.locator("#primary_color-error").is_visible()
+    expect(page.locator("#primary_color-error")).to_be_visible()
     _check(page, "05-branding-error")
     page.get_by_label("Main colour").fill("#0b5394")
     page.get_by_label("Welcome text in English").fill("Tell Riverton what needs fixing.")
     page.get_by_label("City phone number").fill("(970) 555-0311")
     page.get_by_role("button", name="Save branding").click()
-    assert "Branding saved." in page.content()
+    says(page, "Branding saved.")
     _next_step(page)
     # 3. channels, 4. hours and holidays
-    assert "Which categories each channel offers" in page.content()
+    says(page, "Which categories each channel offers")
     _next_step(page)
     assert "Christmas Day" in page.locator("#national-holidays").inner_text()  # the national calendar applies
     page.get_by_role("button", name="Save the national calendar").click()
-    assert "National holidays saved." in page.content()
+    says(page, "National holidays saved.")
     _check(page, "06-hours")
     _next_step(page)
     # 5. zones: a GeoJSON of two wards, drawn on the map and listed
@@ -104,7 +105,7 @@ def test_a_clerk_goes_from_the_home_page_to_a_live_city(app, live_server, deskto
     page.set_input_files("#geojson", files=[{"name": "wards.geojson", "mimeType": "application/geo+json",
                                              "buffer": json.dumps(WARDS).encode()}])
     page.get_by_role("button", name="Upload zones").click()
-    assert "2 zones saved." in page.content()
+    says(page, "2 zones saved.")
     page.wait_for_selector("#zones-map path.leaflet-interactive")
     assert page.locator("#zones-map path.leaflet-interactive").count() == 2
     _check(page, "07-zones")
@@ -117,7 +118,7 @@ def test_a_clerk_goes_from_the_home_page_to_a_live_city(app, live_server, deskto
     assert page.locator("h1").inner_text() == "Preview and go live"
     _check(page, "08-go-live")
     page.locator("#go-live").click()
-    assert "is live since" in page.content()
+    says(page, "is live since")
 
     with app.app_context():
         city = db.session.scalar(select(Tenant).where(Tenant.slug == "riverton"))
