@@ -1,5 +1,5 @@
-"""Demo platform admin: a flag, a trial extension and Springfield letting support in for a day, so the
-admin pages have something true to show."""
+"""Demo platform admin: a feature switched on beyond a city's plan, a trial extension and Springfield
+letting support in for a day, so the admin pages have something true to show."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def seed(ctx: DemoContext) -> None:
         return
     with acting_as(Actor(label=f"{ops.name} <{ops.email}>", user_id=ops.id, is_staff=True)):
         if springfield is not None:
-            service.set_feature_flag(springfield, "new_queue_ui", True)
+            service.set_feature_flag(springfield, "custom_domain", True)  # a deal beyond its City plan
         if shelbyville is not None:
             service.extend_trial(shelbyville, 14, "Council votes on the subscription at its next meeting")
     city_admin = ctx.users.get("admin@springfield.test")

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange
 
 from civic311.admin.service import SUPPORT_HOURS
+from civic311.billing.plans import FEATURE_NAMES
 
 
 class ReasonForm(FlaskForm):
@@ -18,8 +19,10 @@ class ExtendTrialForm(FlaskForm):
 
 
 class FlagForm(FlaskForm):
-    name = StringField(_l("Flag"), validators=[DataRequired(), Length(max=40)])
-    enabled = BooleanField(_l("On"), default=True)
+    name = SelectField(_l("Feature"), choices=[(code, FEATURE_NAMES[code]) for code in FEATURE_NAMES],
+                       validators=[DataRequired()])
+    enabled = SelectField(_l("For this city"), choices=[("on", _l("On, whatever the plan says")),
+                                                          ("off", _l("Off, whatever the plan says"))], default="on")
 
 
 class OperatorOrgForm(FlaskForm):

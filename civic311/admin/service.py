@@ -15,7 +15,7 @@ from civic311.accounts import service as accounts
 from civic311.accounts.models import OperatorOrg, User
 from civic311.actor import current_actor
 from civic311.audit import PlatformAuditEvent
-from civic311.billing import gateway
+from civic311.billing import entitlements, gateway
 from civic311.billing import service as billing
 from civic311.billing.models import StripeEvent
 from civic311.db import db, utcnow
@@ -23,7 +23,6 @@ from civic311.tenancy import tenant_context
 from civic311.tenants.models import Tenant
 from civic311.tenants.service import set_status
 
-FLAG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 SUPPORT_HOURS = (1, 4, 24, 72)
 
 
@@ -96,9 +95,10 @@ def extend_trial(tenant: Tenant, days: int, reason: str) -> datetime:
 
 
 def set_feature_flag(tenant: Tenant, name: str, enabled: bool) -> None:
+    """Switch one feature on or off for one city, whatever its plan says (billing/entitlements.py)."""
     name = (name or "").strip().lower()
-    if not FLAG_RE.match(name):
-        raise AdminError(_l("Use 2 to 40 lowercase letters, digits and underscores, starting with a letter."))
+    if name not in entitlements.FEATURES:
+        raise AdminError(_l("Choose one of the features the plans offer."))
     flags = dict(tenant.feature_flags)
     flags[name] = enabled
     tenant.feature_flags = flags

@@ -15,6 +15,7 @@ from civic311.admin import export as exports
 from civic311.admin import queries, service
 from civic311.admin.forms import EmptyForm, ExtendTrialForm, FlagForm, InviteForm, OperatorOrgForm, ReasonForm
 from civic311.admin.models import DataExport
+from civic311.billing import entitlements
 from civic311.billing.models import StripeEvent
 from civic311.db import db, utcnow
 from civic311.tenancy import all_tenants, tenant_context
@@ -79,6 +80,7 @@ def city(slug: str):
         "admin/city.html", tenant=tenant, row=row, exports=city_exports, contracts=contracts,
         audit=queries.audit_search(city=tenant, limit=30), reason_form=ReasonForm(),
         trial_form=ExtendTrialForm(prefix="trial"), flag_form=FlagForm(prefix="flag"), button=EmptyForm(),
+        features=entitlements.entitlements(tenant),
         now_utc=utcnow(), enter_url=_enter_url(tenant),
     )
 
@@ -127,7 +129,7 @@ def set_flag(slug: str):
     tenant, form = _city(slug), FlagForm(prefix="flag")
     if form.validate_on_submit():
         try:
-            service.set_feature_flag(tenant, form.name.data, form.enabled.data)
+            service.set_feature_flag(tenant, form.name.data, form.enabled.data == "on")
             flash(_("Flag saved."))
         except service.AdminError as exc:
             flash(str(exc), "error")

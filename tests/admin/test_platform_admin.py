@@ -12,6 +12,7 @@ from sqlalchemy import select
 from civic311.accounts.models import OperatorOrg, User
 from civic311.accounts.service import grant_contract
 from civic311.audit import AuditEvent, PlatformAuditEvent
+from civic311.billing.entitlements import has_feature
 from civic311.billing.models import StripeEvent
 from civic311.db import db, utcnow
 from civic311.tenancy import all_tenants, tenant_context
@@ -167,17 +168,32 @@ def test_support_access_only_when_the_city_allows_it_with_a_banner_and_audited(
     assert get(platform_client, "/t/alpha/billing/").status_code == 404
 
 
-def test_feature_flags_per_city(app, two_tenants, ops, platform_client):
-    post(platform_client, "/admin/cities/alpha/flags", {"flag-name": "new_queue_ui", "flag-enabled": "y"},
+def set_plan(slug: str, code: str) -> None:
+    tenant = city(slug)
+    tenant.plan_code, tenant.status = code, "active"
+    db.session.commit()
+
+
+def test_feature_switches_per_city_win_over_the_plan(app, two_tenants, ops, platform_client):
+    set_plan("alpha", "town")  # Town has no custom domain
+    assert not has_feature(city(), "custom_domain")
+    post(platform_client, "/admin/cities/alpha/flags", {"flag-name": "custom_domain", "flag-enabled": "on"},
          "/admin/cities/alpha")
-    assert city().feature_flags == {"new_queue_ui": True}
+    assert city().feature_flags == {"custom_domain": True} and has_feature(city(), "custom_domain")
     assert city("bravo").feature_flags == {}
-    post(platform_client, "/admin/cities/alpha/flags", {"flag-name": "Bad Flag!", "flag-enabled": "y"},
+    page = get(platform_client, "/admin/cities/alpha").get_data(as_text=True)
+    assert 'data-feature="custom_domain"' in page and "Remove the switch for Your own domain" in page
+    post(platform_client, "/admin/cities/alpha/flags", {"flag-name": "open311_api", "flag-enabled": "off"},
          "/admin/cities/alpha")
-    assert "Bad Flag!" not in city().feature_flags
-    post(platform_client, "/admin/cities/alpha/flags/new_queue_ui/remove", {}, "/admin/cities/alpha")
+    assert not has_feature(city(), "open311_api")  # the plan includes it; the switch takes it away
+    post(platform_client, "/admin/cities/alpha/flags", {"flag-name": "no_such_feature", "flag-enabled": "on"},
+         "/admin/cities/alpha")
+    assert "no_such_feature" not in city().feature_flags
+    post(platform_client, "/admin/cities/alpha/flags/custom_domain/remove", {}, "/admin/cities/alpha")
+    post(platform_client, "/admin/cities/alpha/flags/open311_api/remove", {}, "/admin/cities/alpha")
     assert city().feature_flags == {}
-    assert [e.details["flag"] for e in platform_actions("tenant.feature_flag")] == ["new_queue_ui"]
+    assert not has_feature(city(), "custom_domain") and has_feature(city(), "open311_api")
+    assert [e.details["flag"] for e in platform_actions("tenant.feature_flag")] == ["custom_domain", "open311_api"]
 
 
 def test_platform_admin_builds_and_downloads_a_citys_export(app, two_tenants, ops, platform_client):
