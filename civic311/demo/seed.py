@@ -212,6 +212,7 @@ def _people(ctx: DemoContext) -> None:
 
 
 DEMO_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEMO_TILE_ATTRIBUTION = "© OpenStreetMap contributors"  # what OpenStreetMap's tile policy asks maps to show
 
 
 def _city(ctx: DemoContext, spec: dict, now: datetime, limit: int | None) -> tuple[Tenant, int]:
@@ -224,6 +225,7 @@ def _city(ctx: DemoContext, spec: dict, now: datetime, limit: int | None) -> tup
     # OpenStreetMap's standard tiles, as a city would configure its own tile server; with no network the
     # map shows no tiles and every location field still works on its own.
     tenant.tile_url = DEMO_TILE_URL
+    tenant.tile_attribution = DEMO_TILE_ATTRIBUTION
     tenant.live_at = now
     ctx.cities[tenant.slug] = tenant
     dlat, dlng = spec["span"]

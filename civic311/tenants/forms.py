@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DecimalField,
+    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -72,6 +73,11 @@ class BrandingForm(FlaskForm):
     welcome_es = TextAreaField(_l("Welcome text in Spanish"), validators=[Optional(), Length(max=1000)])
     phone = StringField(_l("City phone number"), validators=[Optional(), Length(max=40)])
     hours_text = StringField(_l("Opening hours shown on the portal"), validators=[Optional(), Length(max=200)])
+    # The map: checked in the service (settings_service.check_map), which knows the rules.
+    tile_url = StringField(_l("Map tile address"), validators=[Optional(), Length(max=300)])
+    tile_attribution = StringField(_l("Map attribution"), validators=[Optional(), Length(max=300)])
+    map_lat = FloatField(_l("Map centre latitude"), validators=[Optional(), NumberRange(min=-90, max=90)])
+    map_lng = FloatField(_l("Map centre longitude"), validators=[Optional(), NumberRange(min=-180, max=180)])
 
 
 class ChannelsForm(FlaskForm):

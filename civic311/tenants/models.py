@@ -45,7 +45,8 @@ class Tenant(GlobalModel, db.Model):
     hours_text: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     map_center: Mapped[list] = mapped_column(default=lambda: [39.7817, -89.6501])  # lat, lng
-    tile_url: Mapped[str | None] = mapped_column(String(300))
+    tile_url: Mapped[str | None] = mapped_column(String(300))  # a Leaflet template: https://…/{z}/{x}/{y}.png
+    tile_attribution: Mapped[str | None] = mapped_column(String(300))  # plain text, shown with the tiles
 
     # Operations.
     working_hours: Mapped[dict] = mapped_column(default=lambda: dict(DEFAULT_WORKING_HOURS))

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -25,6 +26,12 @@ from civic311.tenants.models import Tenant
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 DAYS = ("1", "2", "3", "4", "5", "6", "7")
+MAX_TILE_URL = 300
+MAX_ATTRIBUTION = 300
+TILE_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+TILE_PLACEHOLDERS = ("z", "x", "y", "s", "r")
+UNSAFE_URL_CHARS = re.compile(r"[\s\"'<>\\`]")
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -192,6 +199,61 @@ def store_logo(city: Tenant, data: bytes, ext: str) -> str:
 
 
 @dataclass
+class MapSettings:
+    """The city's own tile server for the portal and console maps (None: no map, the address field only)."""
+
+    tile_url: str
+    attribution: str
+    center: tuple[float | None, float | None] | None = None
+
+
+def check_map(settings: MapSettings) -> tuple[str | None, str | None]:
+    """(tile URL, attribution) ready to save, both None for "no map", or a SettingsError saying why not.
+
+    The URL must be https (the pages' Content-Security-Policy allows images from https only, and a
+    resident's browser would warn about mixed content) and a Leaflet template with {z}, {x} and {y}.
+    The attribution is the tile provider's licence requirement: plain text, escaped wherever shown.
+    """
+    url = settings.tile_url.strip()
+    attribution = " ".join(settings.attribution.split())
+    if not url:
+        return None, None
+    if len(url) > MAX_TILE_URL or UNSAFE_URL_CHARS.search(url):
+        raise SettingsError("tile_url", _("Type the tile address as one line of at most 300 characters, "
+                                          "without spaces or quotes."))
+    parts = urlsplit(TILE_PLACEHOLDER_RE.sub("a", url))  # {s}.tiles.example.org is a real host name
+    if parts.scheme != "https" or not HOSTNAME_RE.match(parts.hostname or "") or parts.username or parts.password:
+        raise SettingsError("tile_url", _("Use an https:// address of a tile server, like "
+                                          "https://tiles.example.org/{z}/{x}/{y}.png."))
+    placeholders = TILE_PLACEHOLDER_RE.findall(url)
+    unknown = [p for p in placeholders if p not in TILE_PLACEHOLDERS]
+    if unknown:
+        raise SettingsError("tile_url", _("The address uses {%(name)s}, which maps do not fill in: use {z}, {x}, "
+                                          "{y} and optionally {s} or {r}.", name=unknown[0]))
+    if any(placeholders.count(p) != 1 for p in ("z", "x", "y")):
+        raise SettingsError("tile_url", _("The address needs {z}, {x} and {y}, once each: they say which "
+                                          "tile to fetch."))
+    if not attribution:
+        raise SettingsError("tile_attribution", _("Say whose map this is (the tile provider's attribution, "
+                                                  "such as © OpenStreetMap contributors)."))
+    if len(attribution) > MAX_ATTRIBUTION:
+        raise SettingsError("tile_attribution", _("Keep the attribution under 300 characters."))
+    return url, attribution
+
+
+def check_center(center: tuple[float | None, float | None] | None) -> list[float] | None:
+    if center is None:
+        return None
+    lat, lng = center
+    if lat is None or lng is None:
+        raise SettingsError("map_lat" if lat is None else "map_lng",
+                            _("Give both the latitude and the longitude of the map centre."))
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise SettingsError("map_lat", _("The map centre must be a latitude and a longitude in degrees."))
+    return [round(lat, 6), round(lng, 6)]
+
+
+@dataclass
 class Branding:
     display_name: str
     primary_color: str
@@ -201,6 +263,7 @@ class Branding:
     phone: str
     hours_text: str
     logo: bytes | None = None
+    map: MapSettings | None = None  # None: leave the map as it is
 
 
 def update_branding(city: Tenant, b: Branding) -> None:
@@ -215,6 +278,10 @@ def update_branding(city: Tenant, b: Branding) -> None:
             "This accent colour has a contrast of %(r).1f:1 on white; it needs at least 3:1. Choose a darker "
             "colour.", r=contrast_ratio(b.accent_color, white)))
     ext = check_logo(b.logo) if b.logo else None
+    if b.map is not None:
+        tile_url, attribution = check_map(b.map)
+        center = check_center(b.map.center)
+    map_before = (city.tile_url, city.tile_attribution, list(city.map_center or []))
     city.display_name = b.display_name.strip() or None
     city.primary_color = b.primary_color.lower()
     city.accent_color = b.accent_color.lower()
@@ -223,8 +290,17 @@ def update_branding(city: Tenant, b: Branding) -> None:
     city.hours_text = b.hours_text.strip() or None
     if ext:
         city.logo_key = store_logo(city, b.logo, ext)
+    if b.map is not None:
+        city.tile_url, city.tile_attribution = tile_url, attribution
+        if center is not None:
+            city.map_center = center
     audit.record("tenant.branding_changed", target=city, details={
         "primary_color": city.primary_color, "accent_color": city.accent_color, "logo_changed": bool(ext)})
+    map_after = (city.tile_url, city.tile_attribution, list(city.map_center or []))
+    if map_after != map_before:
+        audit.record("tenant.map_changed", target=city, details={
+            "tile_url": city.tile_url, "attribution": city.tile_attribution, "center": city.map_center,
+            "previous": {"tile_url": map_before[0], "attribution": map_before[1], "center": map_before[2]}})
 
 
 # --- channels ------------------------------------------------------------------------------------
@@ -261,25 +337,6 @@ def update_working_hours(city: Tenant, hours: dict[str, tuple[str, str] | None])
         raise SettingsError("day1", _("Open the city at least one day a week."))
     city.working_hours = result
     audit.record("tenant.working_hours_changed", target=city, details={"working_hours": result})
-
-
-def add_holiday_preset(country: str, year: int) -> int:
-    import holidays
-
-    try:
-        calendar = holidays.country_holidays(country, years=year)
-    except NotImplementedError:
-        raise SettingsError("country", _("There is no holiday calendar for this country.")) from None
-    existing = set(db.session.scalars(select(Holiday.day)))
-    added = 0
-    for day, name in sorted(calendar.items()):
-        if day.isoformat() not in existing:
-            db.session.add(Holiday(day=day.isoformat(), name=str(name)[:120]))
-            added += 1
-    tenant().holiday_country = country
-    db.session.flush()
-    audit.record("holidays.preset_added", details={"country": country, "year": year, "added": added})
-    return added
 
 
 def set_national_calendar(city: Tenant, country: str | None) -> None:

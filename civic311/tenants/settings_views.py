@@ -228,8 +228,9 @@ def delete_question(question_id: str):
 def branding():
     city = g.tenant
     if request.method == "GET":
+        lat, lng = (city.map_center or [None, None])[:2]
         form = BrandingForm(obj=city, welcome_en=city.welcome_text.get("en", ""),
-                            welcome_es=city.welcome_text.get("es", ""))
+                            welcome_es=city.welcome_text.get("es", ""), map_lat=lat, map_lng=lng)
     else:
         form = BrandingForm()
     if request.method == "POST":
@@ -242,12 +243,21 @@ def branding():
                 display_name=form.display_name.data or "", primary_color=form.primary_color.data,
                 accent_color=form.accent_color.data, welcome_en=form.welcome_en.data or "",
                 welcome_es=form.welcome_es.data or "", phone=form.phone.data or "",
-                hours_text=form.hours_text.data or "", logo=data))
+                hours_text=form.hours_text.data or "", logo=data, map=_map_settings(form)))
         except svc.SettingsError as exc:
             return refused("settings/branding.html", form, exc, form=form)
         flash(_("Branding saved."))
         return back("settings.branding")
     return render_template("settings/branding.html", form=form)
+
+
+def _map_settings(form: BrandingForm) -> svc.MapSettings | None:
+    """The map part of the branding form; None when the form did not carry it (leave the map alone)."""
+    if "tile_url" not in request.form:
+        return None
+    lat, lng = form.map_lat.data, form.map_lng.data
+    return svc.MapSettings(tile_url=form.tile_url.data or "", attribution=form.tile_attribution.data or "",
+                           center=None if lat is None and lng is None else (lat, lng))
 
 
 # --- 3. channels ----------------------------------------------------------------------------------

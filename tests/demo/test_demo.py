@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -284,3 +284,28 @@ def test_an_interrupted_first_run_starts_over(small_demo):
     assert not summary.reused
     with app.app_context():
         assert sorted(t.slug for t in db.session.scalars(select(Tenant))) == ["shelbyville", "springfield"]
+
+
+def test_holidays_are_not_doubled_the_national_calendar_plus_only_local_rows(full_demo):
+    """The national calendar is read live by the SLA clock; copying it into rows listed each holiday twice."""
+    import holidays
+
+    from civic311.platform.sla import BusinessCalendar
+    from civic311.tenants.catalog import Holiday
+
+    app, _, _ = full_demo
+    with app.app_context():
+        for slug in ("springfield", "shelbyville"):
+            city = _city(slug)
+            assert city.holiday_country == "US", slug
+            with tenant_context(city.id):
+                rows = db.session.scalars(select(Holiday)).all()
+                days = [date.fromisoformat(h.day) for h in rows]
+                national = holidays.country_holidays("US", years={d.year for d in days})
+                assert rows and not [d for d in days if d in national], f"{slug} copies national holidays"
+                assert len(days) == len(set(days))
+                assert "Lincoln's Birthday" in {h.name for h in rows}  # an Illinois holiday, not a national one
+                calendar = BusinessCalendar.for_tenant(city)
+                assert set(days) <= calendar.holidays  # the city's own rows stop the clock too
+                this_year = date.today().year
+                assert date(this_year, 12, 25) in calendar.holidays and date(this_year, 7, 4) in calendar.holidays
