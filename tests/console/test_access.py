@@ -10,7 +10,6 @@ from sqlalchemy import select
 from civic311.accounts.models import OperatorContract
 from civic311.accounts.service import revoke_contract
 from civic311.db import db
-from civic311.platform.models import ServiceRequest
 from civic311.tenancy import tenant_context
 from tests.conftest import csrf_token_from
 from tests.console.conftest import client_for
@@ -116,31 +115,6 @@ def test_suspended_city_is_read_only_and_past_due_warns_admins(app, world):
                         data={"note-message": "x", "note-version": "1",
                               "csrf_token": csrf_token_from(page.get_data(as_text=True))})
     assert response.status_code == 403
-
-
-def test_two_people_changing_one_request_do_not_lose_a_change(app, world):
-    first, second = client_for(app, world.supervisor), client_for(app, world.admin)
-    url = f"/t/alpha/requests/{world.pothole.number}"
-    page1, page2 = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
-    version = re.search(r'name="note-version"[^>]*value="(\d+)"', page1).group(1)
-    ok = first.post(f"{url}/note", data={"note-message": "Crew on site", "note-version": version,
-                                         "csrf_token": csrf_token_from(page1)})
-    assert ok.status_code == 302
-    late = second.post(f"{url}/reply", data={"reply-message": "We are on it", "reply-version": version,
-                                             "csrf_token": csrf_token_from(page2)})
-    body = late.get_data(as_text=True)
-    assert late.status_code == 409
-    assert "Someone else changed this" in body
-    assert "We are on it" in body  # what was typed is kept
-    assert "Crew on site" in body  # the latest data is shown
-    new_version = re.search(r'name="reply-version"[^>]*value="(\d+)"', body).group(1)
-    assert int(new_version) > int(version)
-    retry = second.post(f"{url}/reply", data={"reply-message": "We are on it", "reply-version": new_version,
-                                              "csrf_token": csrf_token_from(body)})
-    assert retry.status_code == 302
-    with tenant_context(world.a.id):
-        kinds = [e.kind for e in db.session.get(ServiceRequest, (world.a.id, world.pothole.id)).history]
-    assert "internal_note" in kinds and "public_reply" in kinds
 
 
 def test_refused_input_is_shown_next_to_the_form_with_what_was_typed(app, world):
