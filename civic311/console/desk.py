@@ -19,7 +19,8 @@ from civic311.db import db
 from civic311.kb.models import KbArticle
 from civic311.platform import intake, lifecycle
 from civic311.platform.models import ServiceRequest
-from civic311.tenants.catalog import Category
+from civic311.tenants.catalog import Category, Department
+from civic311.tenants.models import Tenant
 
 
 class DeskError(ValueError):
@@ -112,8 +113,29 @@ def add_caller_to_existing(req: ServiceRequest, channel: str, *, email: str = ""
                           caller_phone=phone, caller_email=email, request=req, outcome="added_to_existing")
 
 
-def desk_categories(channel: str) -> list[Category]:
-    """Categories an agent may file on this channel."""
-    rows = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.position,
-                                                                                         Category.name))
-    return [c for c in rows if not c.channels or channel in c.channels]
+def desk_is_open(tenant: Tenant) -> bool:
+    """Whether the city takes requests through agents (its "agent desk" channel switch; intake refuses
+    phone, walk-in and e-mail filings when it is off)."""
+    return bool((tenant.channels or {}).get("agent", True))
+
+
+def desk_categories(channel: str | None) -> list[Category]:
+    """Categories an agent may file on this channel (None: on any agent channel): active, offered on it,
+    in a department that is live (exactly those intake accepts, so the desk never offers a form it
+    would refuse)."""
+    rows = db.session.scalars(
+        select(Category).outerjoin(Department, (Department.tenant_id == Category.tenant_id)
+                                    & (Department.id == Category.department_id))
+        .where(Category.active.is_(True), or_(Category.department_id.is_(None), Department.enabled.is_(True)))
+        .order_by(Category.position, Category.name))
+    return [c for c in rows if (any(offered_on(c, ch) for ch in AGENT_CHANNELS) if channel is None
+                                else offered_on(c, channel))]
+
+
+def offered_on(category: Category, channel: str) -> bool:
+    return not category.channels or channel in category.channels
+
+
+def channels_of(category: Category) -> list[str]:
+    """The agent channels a category is offered on."""
+    return [ch for ch in AGENT_CHANNELS if offered_on(category, ch)]

@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import Email, Length, Optional
 
 from civic311.tenants.catalog import Category, Question
 
@@ -103,7 +103,3 @@ def intake_form_class(category: Category, locale: str) -> type[FlaskForm]:
     DeskIntakeForm.note = TextAreaField(_l("Note for the contact log (not sent to anyone)"),
                                         validators=[Optional(), Length(max=2000)])
     return DeskIntakeForm
-
-
-class CategoryPickForm(FlaskForm):
-    service_code = SelectField(_l("What is the problem?"), choices=[], validators=[DataRequired()])

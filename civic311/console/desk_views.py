@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,7 +11,6 @@ from civic311.console import access as loaders
 from civic311.console import desk
 from civic311.console.desk_forms import (
     CHANNEL_CHOICES,
-    CategoryPickForm,
     ContactForm,
     JoinForm,
     intake_form_class,
@@ -47,20 +46,39 @@ def _common(channel: str) -> dict:
     return {"channel": channel, "channel_choices": CHANNEL_CHOICES, "contract": operator_contract(current_user)}
 
 
+def _answers(channel: str, caller: dict[str, str]) -> dict:
+    """The knowledge-base search the desk page and its live results share."""
+    locale = request.args.get("lang") if request.args.get("lang") in ("en", "es") else "en"
+    query = (request.args.get("q") or "").strip()[:200]
+    return {"query": query, "locale": locale, "caller": caller,
+            "articles": search_articles(query, locale, limit=8) if query else [],
+            "contact_form": ContactForm(formdata=None, channel=channel, caller_phone=caller["phone"],
+                                        caller_email=caller["email"])}
+
+
 @bp.get("/")
 @require_role("agent")
 def index():
     channel, caller = _channel(), _caller()
-    locale = request.args.get("lang") if request.args.get("lang") in ("en", "es") else "en"
-    query = (request.args.get("q") or "").strip()[:200]
-    articles = search_articles(query, locale, limit=8) if query else []
     history = desk.caller_history(caller["phone"], caller["email"])
-    contact_form = ContactForm(formdata=None, channel=channel, caller_phone=caller["phone"],
-                               caller_email=caller["email"])
-    pick = CategoryPickForm(formdata=None)
-    pick.service_code.choices = [(c.service_code, c.name) for c in desk.desk_categories(channel)]
-    return render_template("console/desk.html", query=query, locale=locale, articles=articles, history=history,
-                           caller=caller, contact_form=contact_form, pick=pick, **_common(channel))
+    # Every category an agent can file, each with its channels: the page shows those of the chosen
+    # channel, and desk-search.js switches the list when the agent picks another channel.
+    categories = [(c, desk.channels_of(c)) for c in desk.desk_categories(None)]
+    return render_template("console/desk.html", history=history, categories=categories,
+                           offered_here=any(channel in channels for _c, channels in categories),
+                           desk_open=desk.desk_is_open(current_access().tenant),
+                           **_answers(channel, caller), **_common(channel))
+
+
+@bp.get("/answers")
+@require_role("agent")
+def answers():
+    """Just the answers, for the desk's as-you-type search (desk-search.js); the same markup as the page."""
+    channel = _channel()
+    response = make_response(render_template("console/_desk_answers.html", **_answers(channel, _caller()),
+                                             channel=channel))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/contact")
@@ -90,6 +108,17 @@ def _category_or_404(service_code: str) -> Category:
     if category is None:
         abort(404)
     return category
+
+
+def _not_offered(category: Category, channel: str) -> str | None:
+    """Why intake would refuse this category on this channel, before the agent asks any question."""
+    if not desk.desk_is_open(current_access().tenant):
+        return _("This city's agent desk is turned off: requests cannot be filed here.")
+    if category.id not in {c.id for c in desk.desk_categories(channel)}:
+        names = {"phone": _("phone"), "walk_in": _("walk-in"), "email": _("e-mail")}
+        return _("“%(category)s” is not offered on the %(channel)s channel in this city.", category=category.name,
+                 channel=names[channel])
+    return None
 
 
 def _submission(form, category: Category, channel: str) -> intake.IntakeSubmission:
@@ -143,6 +172,10 @@ def new_request():
     if not code:
         return redirect(url_for(".index", channel=channel, **caller))
     category = _category_or_404(code)
+    refused = _not_offered(category, channel)
+    if refused:
+        flash(refused, "error")
+        return redirect(url_for(".index", channel=channel, **caller))
     locale = request.values.get("locale") if request.values.get("locale") in ("en", "es") else "en"
     form_cls = intake_form_class(category, locale)
     if request.method == "GET":

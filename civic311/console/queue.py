@@ -12,7 +12,7 @@ import uuid
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 
-from sqlalchemy import literal, or_, select, tuple_
+from sqlalchemy import false, literal, or_, select, tuple_
 
 from civic311.accounts.access import CityAccess
 from civic311.db import db, utcnow
@@ -92,13 +92,17 @@ def filtered(filters: QueueFilter, access: CityAccess, user_id: uuid.UUID, now: 
                           (filters.category, ServiceRequest.category_id),
                           (filters.zone, ServiceRequest.zone_id)):
         if value:
-            stmt = stmt.where(column == _uuid_or_none(value))
+            # A malformed id matches nothing (comparing with None would mean "IS NULL": every request
+            # without a zone, say).
+            ident = _uuid_or_none(value)
+            stmt = stmt.where(column == ident if ident is not None else false())
     if filters.assignee == "me":
         stmt = stmt.where(ServiceRequest.assignee_user_id == user_id)
     elif filters.assignee == "none":
         stmt = stmt.where(ServiceRequest.assignee_user_id.is_(None))
     elif filters.assignee:
-        stmt = stmt.where(ServiceRequest.assignee_user_id == _uuid_or_none(filters.assignee))
+        ident = _uuid_or_none(filters.assignee)
+        stmt = stmt.where(ServiceRequest.assignee_user_id == ident if ident is not None else false())
     if filters.channel:
         stmt = stmt.where(ServiceRequest.channel == filters.channel)
     # SLA states from the clock, not the stored sla_state, which the sweep refreshes only periodically.

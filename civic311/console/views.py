@@ -21,7 +21,7 @@ from civic311.db import db
 from civic311.platform import intake
 from civic311.platform.lifecycle import ConcurrentChange, LifecycleError
 from civic311.platform.models import CLOSE_REASONS, RequestEvent, ServiceRequest
-from civic311.tenants.catalog import CHANNELS, Category, Department, Zone
+from civic311.tenants.catalog import CHANNELS, Category, Department, RoutingRule, Zone
 from civic311.web.city import city_blueprint, current_access, require_role
 
 bp = city_blueprint("console", __name__)
@@ -172,6 +172,9 @@ def render_detail(req: ServiceRequest, given: dict | None = None, *, conflict: s
                       if d.id != req.id][:5]
     history = list(db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
                                       .order_by(RequestEvent.at, RequestEvent.id)))
+    who = {e.id: _who(req, e) for e in history}
+    routing_rule = (db.session.scalar(select(RoutingRule).where(RoutingRule.id == req.routing_rule_id))
+                    if req.routing_rule_id else None)
     department = (db.session.scalar(select(Department).where(Department.id == req.department_id))
                   if req.department_id else None)
     assignee = next((u for u in loaders.assignable_staff() if u.id == req.assignee_user_id), None)
@@ -181,10 +184,20 @@ def render_detail(req: ServiceRequest, given: dict | None = None, *, conflict: s
     photos = [(a, attachment_url(a), attachment_url(a, thumb=bool(a.thumb_key))) for a in req.attachments]
     return render_template(
         "console/request.html", req=req, forms=forms, conflict=conflict, action_error=action_error,
-        duplicates=duplicates, history=history, department=department, assignee=assignee, zone=zone,
+        duplicates=duplicates, history=history, who=who, routing_rule=routing_rule, department=department,
+        assignee=assignee, zone=zone,
         duplicate_of=duplicate_of, photos=photos, sla_state=queue_mod.sla_state_now(req),
         close_reasons=CLOSE_REASONS, agent_channels=AGENT_CHANNELS,
     ), status
+
+
+def _who(req: ServiceRequest, event: RequestEvent) -> str:
+    """Who did it, as the history shows it. A resident who reported anonymously while signed in is
+    recorded under their e-mail; staff must not learn it from the history, so it reads "the reporter"."""
+    label = event.actor_label or _("system")
+    if req.anonymous and event.actor_user_id is None and label.startswith("resident "):
+        return _("The reporter (anonymous)")
+    return label
 
 
 @bp.get("/requests/<number>")
