@@ -32,6 +32,18 @@ def resident() -> ResidentAccount | None:
     return None
 
 
+def reporting_closed_because(tenant) -> str | None:
+    """Why residents cannot report online right now ("suspended", "channel_off"), or None when they can.
+
+    The city's switch is `channels["portal"]` (settings: channels); intake refuses portal reports when
+    it is off, so the portal shows how else to reach the city instead of a form that would be refused."""
+    if tenant.status == "suspended":
+        return "suspended"
+    if (tenant.channels or {}).get("portal", True) is False:
+        return "channel_off"
+    return None
+
+
 def _lang_url(code: str) -> str:
     args = request.args.to_dict(flat=True)
     args["lang"] = code
@@ -52,6 +64,7 @@ def _portal_context() -> dict:
         "lang_url": _lang_url,
         "resident": resident(),
         "city_suspended": tenant.status == "suspended",
+        "reporting_closed": reporting_closed_because(tenant),
     }
 
 

@@ -115,6 +115,10 @@ class ReopenForm(FlaskForm):
     token = HiddenField()
 
 
+class SurveyStartForm(FlaskForm):
+    token = HiddenField()
+
+
 class SignInForm(FlaskForm):
     # No format check at sign-in: a wrong address simply does not match (and `.test` demo accounts work).
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)],

@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from civic311.db import db
-from civic311.platform import intake
+from civic311.platform import geocoding, intake
 from civic311.platform.intake import Contact, FieldError, IntakeError, IntakeSubmission, Location, PhotoUpload
 from civic311.portal import service
 from civic311.portal.models import ReportDraft
 from civic311.tenants.catalog import Category
+from civic311.tenants.models import Tenant
 
 SESSION_KEY = "report_draft"
 STEPS = ("category", "details", "location", "contact", "review")
@@ -55,7 +56,11 @@ def forget(draft: ReportDraft | None) -> None:
 
 
 def category_of(draft: ReportDraft | None) -> Category | None:
-    return _category_by_code((draft.data or {}).get("service_code") if draft else None)
+    """The draft's category while it is still offered on the portal (the city may switch it off meanwhile)."""
+    category = _category_by_code((draft.data or {}).get("service_code") if draft else None)
+    if category is None or (category.channels and "portal" not in category.channels):
+        return None
+    return category
 
 
 def _category_by_code(code: str | None) -> Category | None:
@@ -72,15 +77,44 @@ def _float(value) -> float | None:
     return number
 
 
+def point_of(data: dict) -> tuple[float | None, float | None, str | None]:
+    """The report's point and where it came from: the resident's own pin or location ("pin"), else the
+    place their typed address was found ("address"), else none."""
+    lat, lng = _float(data.get("lat")), _float(data.get("lng"))
+    if lat is not None and lng is not None:
+        return lat, lng, "pin"
+    found = data.get("geocoded") or {}
+    # Only while the address is still the one that was looked up: an edited address is not that place.
+    if found and geocoding.normalise_address(found.get("address")) == geocoding.normalise_address(data.get("address")):
+        lat, lng = _float(found.get("lat")), _float(found.get("lng"))
+        if lat is not None and lng is not None:
+            return lat, lng, "address"
+    return None, None, None
+
+
+def locate_address(draft: ReportDraft, tenant: Tenant) -> ReportDraft:
+    """Look the typed address up when there is no pin, so an address-only report still gets a point.
+
+    Nothing is lost when the address is not found: the report files with the address alone."""
+    data = draft.data or {}
+    address = (data.get("address") or "").strip()
+    if point_of(data)[2] is not None or not address:
+        return draft
+    place = geocoding.geocode(address, tenant)
+    found = {"address": address, "lat": place.lat, "lng": place.lng, "source": place.source} if place else None
+    return save(draft, geocoded=found)
+
+
 def submission(data: dict, *, locale: str, resident_id=None, photos: list[PhotoUpload] | None = None
                ) -> IntakeSubmission:
     anonymous = bool(data.get("anonymous"))
+    lat, lng, _source = point_of(data)
     return IntakeSubmission(
         service_code=data.get("service_code", ""),
         channel="portal",
         answers=dict(data.get("answers") or {}),
         description=data.get("description", ""),
-        location=Location(lat=_float(data.get("lat")), lng=_float(data.get("lng")),
+        location=Location(lat=lat, lng=lng,
                           address=(data.get("address") or "").strip() or None),
         contact=Contact(name=data.get("name") or None, email=data.get("email") or None,
                         phone=data.get("phone") or None),

@@ -7,7 +7,9 @@ these functions prove who the resident is and hand over.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,7 +20,7 @@ from civic311.accounts.models import ResidentAccount
 from civic311.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from civic311.db import db, utcnow
 from civic311.platform import lifecycle
-from civic311.platform.models import RequestEvent, ServiceRequest
+from civic311.platform.models import RequestEvent, ServiceRequest, SurveyResponse
 from civic311.portal.models import Announcement, Deflection, ReportDraft
 
 REPORTER_SALT = "civic311.portal.reporter"
@@ -136,6 +138,25 @@ def deflection_counts() -> dict[tuple[uuid.UUID | None, str | None], int]:
     return {(c, a): n for c, a, n in rows}
 
 
+def deflections_per_day(first_day: date, last_day: date, *, timezone: str
+                        ) -> dict[tuple[date, uuid.UUID | None], int]:
+    """The current city's self-service deflections per local day and category, `first_day` to
+    `last_day` inclusive, days counted in the city's `timezone`. Each `Deflection` row (tenant-owned,
+    so row-level security keeps every city to its own) is one resident who stopped at an answer."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    rows = db.session.execute(
+        select(Deflection.created_at, Deflection.category_id)
+        .where(Deflection.created_at >= start, Deflection.created_at < end)
+    ).all()
+    counts: dict[tuple[date, uuid.UUID | None], int] = {}
+    for created_at, category_id in rows:
+        key = (created_at.astimezone(zone).date(), category_id)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 # --- announcements ------------------------------------------------------------------------------
 
 def live_announcements(now: datetime | None = None) -> list[Announcement]:
@@ -191,6 +212,42 @@ def is_reporter(req: ServiceRequest, account: object | None, token: str | None) 
         return True
     return (isinstance(account, ResidentAccount) and req.resident_account_id is not None
             and req.resident_account_id == account.id and not req.anonymous)
+
+
+@dataclass
+class ReporterSurvey:
+    """The survey after closure as its reporter sees it on the request page."""
+
+    token: str | None = None  # opens the survey page, while the survey is open and not answered
+    answered: bool = False
+    score: int | None = None
+
+
+def reporter_survey(req: ServiceRequest) -> ReporterSurvey:
+    """Where the reporter of a closed request rates the service (the caller has proven who they are)."""
+    from civic311.platform import surveys
+
+    survey = db.session.scalar(select(SurveyResponse).where(SurveyResponse.request_id == req.id))
+    if survey is None:
+        return ReporterSurvey()
+    if survey.answered_at is not None:
+        return ReporterSurvey(answered=True, score=survey.score)
+    token = surveys.survey_token(req)
+    return ReporterSurvey(token=token)
+
+
+def open_reporter_survey(req: ServiceRequest) -> str:
+    """Open the survey for a reporter who left no e-mail (closure opens it only for e-mail reporters);
+    returns the token that opens its page."""
+    from civic311.platform import surveys
+
+    if req.status != "closed":
+        raise PortalError("survey", _("Only a closed request can be rated."))
+    surveys.open_survey(req)
+    token = surveys.survey_token(req)
+    if token is None:
+        raise PortalError("survey", _("You have already rated this service. Thank you."))
+    return token
 
 
 def reopen_by_reporter(req: ServiceRequest, reason: str, *, version: int | None = None) -> RequestEvent:

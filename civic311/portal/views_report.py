@@ -13,7 +13,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from civic311.platform import intake
 from civic311.platform.intake import IntakeError, PhotoUpload
 from civic311.portal import public, report, service
-from civic311.portal.blueprint import bp, locale, resident
+from civic311.portal.blueprint import bp, locale, reporting_closed_because, resident
 from civic311.portal.branding import optional_module
 from civic311.portal.forms import (
     CategoryForm,
@@ -34,8 +34,9 @@ def open_city(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if g.tenant.status == "suspended" or (g.tenant.channels or {}).get("portal", True) is False:
-            return render_template("portal/report_closed.html"), 503
+        reason = reporting_closed_because(g.tenant)
+        if reason is not None:
+            return render_template("portal/report_closed.html", reason=reason), 503
         return view(*args, **kwargs)
 
     return wrapper
@@ -167,6 +168,7 @@ def report_location(draft, category):
         draft = report.save(draft, address=(form.address.data or "").strip(), lat=lat, lng=lng)
         errors = report.step_errors(draft.data, "location", locale=locale())
         if not errors:
+            report.locate_address(draft, g.tenant)
             return redirect(url_for("portal.report_contact"))
         _attach(form, errors)
     status = 400 if form.errors else 200
@@ -177,7 +179,7 @@ def report_location(draft, category):
 # --- 4. who -------------------------------------------------------------------------------------
 
 def _duplicates(data: dict, category) -> list:
-    lat, lng = report._float(data.get("lat")), report._float(data.get("lng"))
+    lat, lng, _source = report.point_of(data)
     return intake.find_duplicates(category, lat, lng, tenant=g.tenant, limit=3)
 
 
@@ -246,9 +248,11 @@ def report_review(draft, category):
     status = 400 if (form.errors or earlier) and request.method == "POST" else 200
     answers = data.get("answers") or {}
     questions = [(q, answers.get(q.code)) for q in category.questions if q.variable and answers.get(q.code)]
+    lat, lng, point_source = report.point_of(data)
     return render_template("portal/report_review.html", form=form, category=category, data=data, step="review",
                            questions=questions, earlier=earlier, duplicates=_duplicates(data, category),
-                           status_words=public.STATUS_WORDS), status
+                           status_words=public.STATUS_WORDS, point=[lat, lng] if point_source else None,
+                           point_source=point_source, tile_url=g.tenant.tile_url), status
 
 
 @bp.get("/report/done")

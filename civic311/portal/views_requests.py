@@ -12,7 +12,7 @@ from civic311.platform.models import ServiceRequest
 from civic311.portal import public, service
 from civic311.portal.blueprint import bp, locale, resident
 from civic311.portal.branding import optional_module
-from civic311.portal.forms import FollowForm, ReopenForm
+from civic311.portal.forms import FollowForm, ReopenForm, SurveyStartForm
 
 
 def _request_or_404(number: str) -> ServiceRequest:
@@ -34,9 +34,17 @@ def _can_reopen(req: ServiceRequest, token: str | None) -> bool:
     return req.status == "closed" and service.is_reporter(req, resident(), token)
 
 
+def _survey(req: ServiceRequest, token: str | None) -> service.ReporterSurvey | None:
+    """The survey after closure, for the reporter only (proven by their signed link or account)."""
+    if req.status != "closed" or not service.is_reporter(req, resident(), token):
+        return None
+    return service.reporter_survey(req)
+
+
 def _render(req: ServiceRequest, *, follow_form=None, reopen_form=None, status: int = 200):
     token = request.values.get("t") or request.values.get("token")
     reopen_form = reopen_form or ReopenForm(token=token)
+    proof = token or reopen_form.token.data
     tz = ZoneInfo(g.tenant.timezone)
     return render_template(
         "portal/request.html", req=req, tz=tz,
@@ -44,7 +52,7 @@ def _render(req: ServiceRequest, *, follow_form=None, reopen_form=None, status: 
         status_words=public.STATUS_WORDS, status_explained=public.STATUS_EXPLAINED,
         close_words=public.CLOSE_REASON_WORDS, event_words=public.EVENT_WORDS,
         follow_form=follow_form or FollowForm(email=resident().email if resident() else None), reopen_form=reopen_form,
-        can_reopen=_can_reopen(req, token or reopen_form.token.data),
+        can_reopen=_can_reopen(req, proof), survey=_survey(req, proof), survey_form=SurveyStartForm(token=proof),
         category_label=req.category.label(locale()) if req.category else req.service_name,
     ), status
 
@@ -80,3 +88,18 @@ def request_reopen(number: str):
             flash(_("Thank you. The request is open again and staff will look at it."))
             return redirect(url_for("portal.request_page", number=req.number, t=form.token.data or None))
     return _render(req, reopen_form=form, status=400)
+
+
+@bp.post("/requests/<number>/survey")
+def request_survey(number: str):
+    """Open the survey for a reporter who left no e-mail, then take them to it."""
+    req = _request_or_404(number)
+    form = SurveyStartForm()
+    if not form.validate_on_submit() or _survey(req, form.token.data) is None:
+        abort(404 if req.status != "closed" else 403)
+    try:
+        token = service.open_reporter_survey(req)
+    except service.PortalError as exc:
+        flash(exc.message)
+        return redirect(url_for("portal.request_page", number=req.number, t=form.token.data or None))
+    return redirect(url_for("platform.survey", token=token))

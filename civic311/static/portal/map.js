@@ -29,6 +29,15 @@
     document.addEventListener("civic311:location", function (e) { place(L.latLng(e.detail.lat, e.detail.lng), true); });
   }
 
+  // The review step: where the report will be placed (a pin, a location or a typed address found on
+  // the city's map). Read-only; the text next to it says the same for those who cannot see it.
+  var review = document.getElementById("review-map");
+  if (review) {
+    var rmap = base(review);
+    var point = JSON.parse(review.getAttribute("data-point") || "null");
+    if (point) { L.marker(point, { keyboard: false, interactive: false }).addTo(rmap); rmap.setView(point, 17); }
+  }
+
   var list = document.getElementById("list-map");
   var data = document.getElementById("map-points");
   if (list && data) {

@@ -115,17 +115,27 @@
       var bar = $("#upload-progress");
       var text = $("#upload-status");
       bar.hidden = false;
+      bar.value = 0;
+      bar.setAttribute("aria-valuenow", "0");
+      text.textContent = (form.getAttribute("data-uploading") || "%(p)s%").replace("%(p)s", 0);
+      all("button[type=submit]", form).forEach(function (b) { b.disabled = true; });  // one report, not two
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) { return; }
         var p = Math.round(100 * e.loaded / e.total);
         bar.value = p;
+        bar.setAttribute("aria-valuenow", String(p));
         text.textContent = (form.getAttribute("data-uploading") || "%(p)s%").replace("%(p)s", p);
       });
       xhr.addEventListener("load", function () {
         if (xhr.responseURL && xhr.responseURL !== form.action) { window.location = xhr.responseURL; return; }
         document.open(); document.write(xhr.responseText); document.close();
+      });
+      xhr.addEventListener("error", function () {
+        bar.hidden = true;
+        text.textContent = form.getAttribute("data-failed") || "";
+        all("button[type=submit]", form).forEach(function (b) { b.disabled = false; });
       });
       xhr.send(new FormData(form));
     });
