@@ -250,3 +250,63 @@ def test_a_resident_with_a_dot_test_address_signs_in(portal, city):
                           {"email": "resident@springfield.test", "password": "demo-password"})
     assert signed_in.status_code == 302
     assert portal.get("/account").status_code == 200
+
+
+def _close_with_lifecycle(city, number):
+    from civic311.platform import lifecycle
+
+    with tenant_context(city.id):
+        req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+        lifecycle.close(req, "resolved", note="Patched with asphalt.")
+        db.session.commit()
+
+
+def test_the_reporter_rates_the_service_from_the_request_page(portal, city):
+    number = _file(city)
+    token = _token(city, number)
+    assert "Rate the service" not in portal.get(f"/requests/{number}?t={token}").get_data(as_text=True)
+    _close_with_lifecycle(city, number)
+    assert "Rate the service" not in portal.get(f"/requests/{number}").get_data(as_text=True), "reporter only"
+    page = portal.get(f"/requests/{number}?t={token}").get_data(as_text=True)
+    assert "How did we do?" in page and "Rate the service" in page
+    survey_path = page[page.index('href="/survey/') + len('href="'):].split('"', 1)[0]
+    survey = portal.get(survey_path)
+    assert survey.status_code == 200 and number in survey.get_data(as_text=True)
+    thanks = post_form(portal, survey_path, {"score": "4", "comment": "Quick and tidy."})
+    assert thanks.status_code == 200
+    after = portal.get(f"/requests/{number}?t={token}").get_data(as_text=True)
+    assert "Thank you: you rated this service 4 out of 5." in after and "Rate the service" not in after
+    es = portal.get(f"/requests/{number}?t={token}&lang=es").get_data(as_text=True)
+    assert "Gracias: usted calificó este servicio con 4 de 5." in es
+
+
+def test_a_signed_in_reporter_sees_the_survey_in_spanish(portal, city):
+    post_form(portal, "/account/sign-up", {"email": "res@example.com", "password": "long enough pw", "locale": "es"})
+    with tenant_context(city.id):
+        account = service.find_account("res@example.com")
+        account_id = account.id
+    number = _file(city, email="res@example.com", resident_account_id=account_id)
+    _close_with_lifecycle(city, number)
+    page = portal.get(f"/requests/{number}?lang=es").get_data(as_text=True)
+    assert "Calificar el servicio" in page and "¿Cómo lo hicimos?" in page
+
+
+def test_a_reporter_without_e_mail_opens_the_survey_from_the_request_page(portal, city):
+    with tenant_context(city.id):
+        req = file_request(IntakeSubmission(service_code="streetlight", channel="portal",
+                                            location=Location(address="Elm and 3rd"),
+                                            contact=Contact(phone="217-555-0100")))
+        db.session.commit()
+        number = req.request.number
+    _close_with_lifecycle(city, number)  # closure opens a survey only for e-mail reporters
+    token = _token(city, number)
+    page = portal.get(f"/requests/{number}?t={token}").get_data(as_text=True)
+    assert "Rate the service" in page and 'href="/survey/' not in page
+    refused = post_form(portal, f"/requests/{number}?t={token}", {"token": "forged"})
+    assert refused.status_code == 405  # the page itself takes no post
+    stranger = portal.post(f"/requests/{number}/survey", data={
+        "csrf_token": csrf_token_from(page), "token": "forged"})
+    assert stranger.status_code == 403
+    opened = portal.post(f"/requests/{number}/survey", data={"csrf_token": csrf_token_from(page), "token": token})
+    assert opened.status_code == 302 and "/survey/" in opened.headers["Location"]
+    assert portal.get(opened.headers["Location"]).status_code == 200
