@@ -6,14 +6,17 @@
   function check() {
     var value = input.value.trim().toLowerCase();
     preview.textContent = value || 'your-city';
-    if (!value) { status.textContent = ''; return; }
+    if (!value) { status.textContent = ''; input.removeAttribute('aria-invalid'); return; }
     fetch(status.dataset.url + '?slug=' + encodeURIComponent(value), {credentials: 'same-origin'})
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (input.value.trim().toLowerCase() !== data.slug) { return; }
         status.textContent = data.message;
         status.className = data.ok ? 'hint ok' : 'error';
-      });
+        // Screen readers announce the status (aria-live) and say the field is invalid while it is.
+        if (data.ok) { input.removeAttribute('aria-invalid'); } else { input.setAttribute('aria-invalid', 'true'); }
+      })
+      .catch(function () { status.textContent = ''; });
   }
   input.addEventListener('input', function () { touched = true; clearTimeout(timer); timer = setTimeout(check, 250); });
   name.addEventListener('input', function () {

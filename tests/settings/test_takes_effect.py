@@ -1,0 +1,171 @@
+"""Issue #7: "every configuration change is audited and takes effect for new requests without a restart;
+changing a category never rewrites history of existing requests".
+
+One app, one running process: an admin changes a setting through its page, the very next request filed
+uses it, the request filed before keeps what it was filed with, and the audit trail names who changed
+what. One test per kind of setting: a category's target time, a routing rule, the working hours.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from civic311.accounts.models import User
+from civic311.audit import AuditEvent
+from civic311.db import db, utcnow
+from civic311.platform.intake import IntakeSubmission, Location, file_request
+from civic311.platform.models import ServiceRequest
+from civic311.tenancy import tenant_context
+from civic311.tenants.catalog import Category, Department, RoutingRule
+from tests.settings.helpers import city, post_form, signed_up_admin
+
+BASE = "/t/riverton/settings"
+
+
+def _in_city(app, fn):
+    tenant = city(app)
+    with app.app_context(), tenant_context(tenant.id):
+        return fn(tenant)
+
+
+def _set_up(app, **category):
+    """A signed-up admin, two departments and a Pothole category with a required one-choice question."""
+    client = signed_up_admin(app)
+    for name in ("Public Works", "Streets Crew"):
+        post_form(client, f"{BASE}/catalog", f"{BASE}/catalog/departments", {"dept-name": name,
+                                                                              "dept-enabled": "y"})
+    departments = _in_city(app, lambda t: {d.name: str(d.id) for d in db.session.scalars(select(Department))})
+    fields = {"name": "Pothole", "department_id": departments["Public Works"], "priority": "normal",
+              "sla_value": "2", "sla_unit": "business_days", "active": "y", **category}
+    created = post_form(client, f"{BASE}/catalog", f"{BASE}/catalog/categories/new", fields)
+    category_id = created.headers["Location"].rstrip("/").rsplit("/", 1)[1].split("?")[0]
+    assert post_form(client, f"{BASE}/catalog/categories/{category_id}", f"{BASE}/catalog/categories/{category_id}"
+                     "/questions", {"q-description": "How big is it?", "q-datatype": "singlevaluelist",
+                                    "q-choices": "Small\nLarge", "q-required": "y"}).status_code == 302
+    return client, departments, category_id, fields
+
+
+def _file(app, description: str = "A hole in the road") -> dict:
+    def file(tenant):
+        req = file_request(IntakeSubmission(
+            service_code="pothole", channel="portal", description=description, answers={"how_big_is_it": "large"},
+            location=Location(lat=40.0, lng=-105.0, address="1 Main St"), notify=False)).request
+        db.session.commit()
+        return req.id
+
+    return _snapshot(app, _in_city(app, file))
+
+
+def _snapshot(app, request_id) -> dict:
+    def read(tenant):
+        req = db.session.get(ServiceRequest, (tenant.id, request_id))
+        return {"id": req.id, "service_name": req.service_name, "department_id": str(req.department_id),
+                "priority": req.priority, "requested_at": req.requested_at, "due_at": req.due_at,
+                "answers": req.answers, "routing_rule_id": req.routing_rule_id}
+
+    return _in_city(app, read)
+
+
+def _audit(app, action: str) -> list[AuditEvent]:
+    def read(tenant):
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+    return _in_city(app, read)
+
+
+def _admin_id(app):
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == "dana@riverton.gov"))
+
+
+def test_a_category_change_applies_to_the_next_request_and_rewrites_no_history(app):
+    client, departments, category_id, fields = _set_up(app)
+    before = _file(app)
+    assert before["service_name"] == "Pothole" and before["department_id"] == departments["Public Works"]
+
+    page = f"{BASE}/catalog/categories/{category_id}"
+    changed = post_form(client, page, data={**fields, "name": "Pavement hole", "sla_value": "10", "sla_unit": "days",
+                                            "priority": "high", "department_id": departments["Streets Crew"]})
+    assert changed.status_code == 302
+    question_id = _in_city(app, lambda t: str(db.session.get(Category, (t.id, uuid_of(category_id)))
+                                              .questions[0].id))
+    assert post_form(client, page, f"{BASE}/catalog/questions/{question_id}/delete").status_code == 302
+
+    after = _file(app)
+    assert after["service_name"] == "Pavement hole" and after["priority"] == "high"
+    assert after["department_id"] == departments["Streets Crew"]
+    assert after["due_at"] - after["requested_at"] == timedelta(days=10)  # the new target, at once
+    assert after["answers"] == []  # the question is gone for new requests
+
+    # the request filed before keeps everything it was filed with
+    assert _snapshot(app, before["id"]) == before
+    assert before["answers"][0]["question"] == "How big is it?" and before["answers"][0]["label"] == "Large"
+
+    audit = _audit(app, "category.changed")
+    assert len(audit) == 1 and audit[0].actor_user_id == _admin_id(app)
+    assert audit[0].details["changes"]["sla_value"] == ["2", "10"]
+    assert audit[0].details["changes"]["name"] == ["Pothole", "Pavement hole"]
+    assert _audit(app, "question.deleted")
+
+
+def uuid_of(raw: str):
+    import uuid
+
+    return uuid.UUID(raw)
+
+
+def test_a_new_routing_rule_routes_the_next_request(app):
+    client, departments, category_id, _ = _set_up(app)
+    before = _file(app, "A sinkhole opened on Main Street")
+    assert before["department_id"] == departments["Public Works"] and before["routing_rule_id"] is None
+
+    created = post_form(client, f"{BASE}/routing", f"{BASE}/routing/rules", {
+        "rule-name": "Sinkholes to the streets crew", "rule-category_ids": category_id, "rule-keywords": "sinkhole",
+        "rule-department_id": departments["Streets Crew"], "rule-priority": "urgent",
+        "rule-sla_unit": "business_days"})
+    assert created.status_code == 302
+    rule_id = _in_city(app, lambda t: db.session.scalar(select(RoutingRule.id)))
+
+    after = _file(app, "Another SINKHOLE, by the school")
+    assert after["department_id"] == departments["Streets Crew"] and after["priority"] == "urgent"
+    assert after["routing_rule_id"] == rule_id
+    plain = _file(app, "A small crack")  # the rule's keyword is not there: the category's default applies
+    assert plain["department_id"] == departments["Public Works"] and plain["routing_rule_id"] is None
+    assert _snapshot(app, before["id"]) == before  # routed before the rule existed: not moved
+
+    audit = _audit(app, "routing_rule.created")
+    assert len(audit) == 1 and audit[0].actor_user_id == _admin_id(app)
+    assert audit[0].details["actions"]["department_id"] == departments["Streets Crew"]
+
+
+def test_new_working_hours_set_the_next_requests_target_time(app):
+    client, _, _, _ = _set_up(app, sla_value="3", sla_unit="business_hours")
+    assert post_form(client, f"{BASE}/hours", f"{BASE}/hours/preset", {"preset-country": "none"}).status_code == 302
+
+    # open one hour a week, three days from now: 3 business hours take about three weeks
+    weekday = str(((utcnow().astimezone(ZoneInfo("America/Chicago")).isoweekday() + 2) % 7) + 1)
+    assert post_form(client, f"{BASE}/hours", f"{BASE}/hours/working", {
+        f"open{weekday}": "1", f"start{weekday}": "10:00", f"end{weekday}": "11:00"}).status_code == 302
+    narrow = _file(app)
+    assert narrow["due_at"] - narrow["requested_at"] > timedelta(days=14)
+
+    # open around the clock: the next request is due three hours (and at most a minute) later
+    every_day = {}
+    for day in "1234567":
+        every_day.update({f"open{day}": "1", f"start{day}": "00:00", f"end{day}": "23:59"})
+    assert post_form(client, f"{BASE}/hours", f"{BASE}/hours/working", every_day).status_code == 302
+    wide = _file(app)
+    assert timedelta(hours=3) <= wide["due_at"] - wide["requested_at"] <= timedelta(hours=3, minutes=1)
+    assert _snapshot(app, narrow["id"]) == narrow  # its target time stays what it was promised
+
+    audit = _audit(app, "tenant.working_hours_changed")
+    assert len(audit) == 2 and {a.actor_user_id for a in audit} == {_admin_id(app)}
+    assert audit[-1].details["working_hours"]["7"] == ["00:00", "23:59"] or \
+        audit[0].details["working_hours"]["7"] == ["00:00", "23:59"]
+    assert _audit(app, "tenant.holiday_calendar_changed")
