@@ -187,11 +187,45 @@ def test_suspended_city_shows_its_phone_number(portal, city):
     assert "(217) 555-0311" in portal.get("/").get_data(as_text=True)
 
 
-def test_a_city_that_switched_the_portal_off_shows_its_phone_number(portal, city):
+def test_a_city_that_switched_the_portal_off_shows_how_to_reach_it_instead_of_a_form(portal, city):
+    _choose(portal)  # a resident half-way through when the city switches the channel off
     city.channels = {**city.channels, "portal": False}
+    city.contact_email = "311@springfield.test"
+    city.hours_text = "Mon–Fri 8–5"
     db.session.commit()
-    response = portal.get("/report")
-    assert response.status_code == 503 and "(217) 555-0311" in response.get_data(as_text=True)
+    for path in ("/report", "/report/details", "/report/location", "/report/contact", "/report/review"):
+        response = portal.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 503, path
+        assert "does not take reports on this website" in html and "(217) 555-0311" in html
+        assert "311@springfield.test" in html and "Mon–Fri 8–5" in html
+        assert "<form" not in html.split('id="reporting-closed"', 1)[1].split("</main>", 1)[0], path
+    refused = portal.post("/report/review", data={})
+    assert refused.status_code >= 400 and not _requests(city)
+    home = portal.get("/").get_data(as_text=True)
+    assert "does not take reports on this website" in home and "How to report a problem" in home
+    assert 'class="button primary big"' not in home
+    es = portal.get("/report?lang=es").get_data(as_text=True)
+    assert "Springfield no recibe reportes en este sitio web" in es and "(217) 555-0311" in es
+    assert "Cómo reportar un problema" in es
+    # Tracking still works: the notice only replaces what would be refused.
+    assert portal.get("/track").status_code == 200
+
+
+def test_a_category_not_offered_on_the_portal_is_not_listed_nor_accepted(portal, city):
+    from civic311.tenants.catalog import Category
+
+    _choose(portal, "graffiti")  # started before the city took graffiti off the portal
+    with tenant_context(city.id):
+        graffiti = db.session.scalar(select(Category).where(Category.service_code == "graffiti"))
+        graffiti.channels = ["phone", "api"]
+        db.session.commit()
+    page = portal.get("/report").get_data(as_text=True)
+    assert "Graffiti" not in page and "Pothole" in page
+    assert portal.get("/report?q=paint").get_data(as_text=True).count('name="category"') == 0
+    assert _choose(portal, "graffiti").status_code == 400
+    assert portal.get("/report/details").status_code == 302  # the draft's category is no longer offered
+    assert "Grafiti" not in portal.get("/report?lang=es").get_data(as_text=True)
 
 
 def test_a_signed_in_resident_owns_named_reports_but_never_anonymous_ones(portal, city):
@@ -247,3 +281,27 @@ def test_stale_drafts_are_purged(portal, city):
         db.session.commit()
     assert purge_stale_drafts() == 1
     assert portal.get("/report/details").status_code == 302
+
+
+def test_deflections_are_counted_per_city_category_and_local_day(portal, city, app):
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from civic311.portal.service import deflections_per_day
+    from civic311.tenants.catalog import Category
+    from tests.portal.conftest import city_client
+
+    for _ in range(2):
+        _choose(portal, "downed-wire")
+        post_form(portal, "/report/before", {})
+    other = city_client(app, "shelbyville.localhost")
+    _choose(other, "downed-wire")
+    post_form(other, "/report/before", {})
+    with tenant_context(city.id):
+        wire = db.session.scalar(select(Category.id).where(Category.service_code == "downed-wire"))
+        # One more, stored at 02:00 UTC on 2 March: still 1 March in Springfield (America/Chicago).
+        db.session.add(Deflection(category_id=wire, locale="es", created_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC)))
+        db.session.commit()
+        today = datetime.now(UTC).astimezone(ZoneInfo(city.timezone)).date()
+        counts = deflections_per_day(date(2026, 3, 1), today, timezone=city.timezone)
+    assert counts == {(today, wire): 2, (date(2026, 3, 1), wire): 1}, "Shelbyville's is its own"
