@@ -48,7 +48,8 @@ def _common(channel: str) -> dict:
 
 def _answers(channel: str, caller: dict[str, str]) -> dict:
     """The knowledge-base search the desk page and its live results share."""
-    locale = request.args.get("lang") if request.args.get("lang") in ("en", "es") else "en"
+    # Not "lang": that one switches the agent's own screens to the language (see web/i18n.py).
+    locale = request.args.get("answers_in") if request.args.get("answers_in") in ("en", "es") else "en"
     query = (request.args.get("q") or "").strip()[:200]
     return {"query": query, "locale": locale, "caller": caller,
             "articles": search_articles(query, locale, limit=8) if query else [],

@@ -25,7 +25,8 @@ def _article_or_404(article_id: str) -> KbArticle:
 @require_role("supervisor")
 def index():
     query = (request.args.get("q") or "").strip()[:200]
-    locale = request.args.get("lang") if request.args.get("lang") in ("en", "es") else None
+    # Not "lang": that one switches the supervisor's own screens to the language (see web/i18n.py).
+    locale = request.args.get("language") if request.args.get("language") in ("en", "es") else None
     if query:
         rows = search_articles(query, locale or "en", limit=50)
     else:

@@ -97,3 +97,49 @@ def test_operator_agent_switches_between_two_cities(live_server, desktop, world)
     assert desktop.get_by_test_id("city-name").inner_text() == "Bravotown"
     screenshot(desktop, "ops-desk-bravotown")
     assert_accessible(desktop, "the agent desk")
+
+
+def test_desk_answers_appear_as_the_agent_types(live_server, desktop, world):  # noqa: F811
+    from civic311.db import db
+    from civic311.kb.models import KbArticle
+    from civic311.tenancy import tenant_context
+    from civic311.tenants.catalog import Category
+
+    with tenant_context(world.a.id):
+        db.session.add(KbArticle(title="When is bulk trash picked up?", body="Bulk items go out the first Monday.",
+                                 keywords=["bulk", "couch", "mattress"]))
+        db.session.add(KbArticle(title="Who fixes potholes?", body="The Roads crew, within three days.",
+                                 keywords=["pothole", "road", "hole"]))
+        graffiti = db.session.query(Category).filter_by(service_code="GRAFFITI").one()
+        graffiti.channels = ["portal", "walk_in"]
+        db.session.commit()
+    csp_errors: list[str] = []
+    desktop.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(desktop, live_server, world.clerk.email)
+    desktop.wait_for_url(re.compile(r".*/t/alpha/desk/"))
+    box = desktop.get_by_label("Search the knowledge base")
+    box.press_sequentially("old couc", delay=40)  # no Enter, no button: the caller is still talking
+    expect(desktop.get_by_role("link", name="When is bulk trash picked up?")).to_be_visible()
+    expect(desktop.locator("#kb-status")).to_have_text("1 answer for “old couc”.")
+    assert desktop.get_by_role("link", name="Who fixes potholes?").count() == 0
+    assert "q=old+couc" in desktop.url  # a reload shows the same answers
+    box.fill("")
+    box.press_sequentially("hole in the road", delay=30)
+    expect(desktop.locator("#kb-status")).to_have_text("1 answer for “hole in the road”.")
+    expect(desktop.get_by_role("link", name="Who fixes potholes?")).to_be_visible()
+    box.press("ArrowDown")  # the keyboard goes from the question to the answers and back
+    expect(desktop.get_by_role("link", name="Who fixes potholes?")).to_be_focused()
+    desktop.keyboard.press("Escape")
+    expect(box).to_be_focused()
+    # The kinds of request follow the channel: graffiti is taken from walk-ins only.
+    expect(desktop.locator("#service_code option[value=GRAFFITI]")).to_be_disabled()
+    desktop.get_by_label("Walk-in").check()
+    expect(desktop.locator("#service_code option[value=GRAFFITI]")).to_be_enabled()
+    assert desktop.locator("#file-form input[name=channel]").input_value() == "walk_in"
+    expect(desktop.locator("#desk-channel")).to_have_text("Walk-in")  # the strip says how they reached us
+    screenshot(desktop, "desk-live-answers")
+    assert_accessible(desktop, "the agent desk with live answers")
+    # "This answered it" from a live result records the contact on the channel picked.
+    desktop.get_by_role("button", name="This answered it: record the contact").click()
+    expect(desktop.get_by_text("Contact recorded (walk in)")).to_be_visible()
+    assert csp_errors == []

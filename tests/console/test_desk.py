@@ -126,3 +126,34 @@ def test_knowledge_base_search_and_recording_the_answer_over_http(app, world):
     with tenant_context(world.a.id):
         contact = db.session.scalar(select(Contact))
         assert contact.operator_org_id == world.org.id and str(contact.kb_article_id) == article_id
+
+
+def test_live_answers_are_the_desks_own_results_for_this_city_only(app, world):
+    with tenant_context(world.a.id):
+        db.session.add(KbArticle(title="When is bulk trash picked up?", body="Bulk items go out the first Monday.",
+                                 keywords=["bulk", "couch", "mattress"]))
+        db.session.add(KbArticle(title="¿Cuándo recogen muebles?", body="El primer lunes.", keywords=["sofa"],
+                                 locale="es"))
+        db.session.commit()
+    agent = client_for(app, world.operator)
+    live = agent.get("/t/alpha/desk/answers?q=old+couch&channel=walk_in&phone=217-555-0100")
+    body = live.get_data(as_text=True)
+    assert live.status_code == 200 and live.headers["Cache-Control"] == "no-store"
+    assert "<html" not in body and "When is bulk trash picked up?" in body  # just the answers
+    assert 'data-summary="1 answer for “old couch”."' in body
+    assert 'name="channel" value="walk_in"' in body and 'name="caller_phone" value="217-555-0100"' in body
+    assert csrf_token_from(body)  # "This answered it" works from the live results too
+    assert "¿Cuándo recogen muebles?" in agent.get("/t/alpha/desk/answers?q=sofa&answers_in=es").get_data(as_text=True)
+    # Answers in Spanish for the caller leave the agent's own screens in their language.
+    assert "<h1>Agent desk</h1>" in agent.get("/t/alpha/desk/?q=sofa&answers_in=es").get_data(as_text=True)
+    nothing = agent.get("/t/alpha/desk/answers?q=zebra").get_data(as_text=True)
+    assert 'data-summary="No answer matches “zebra”."' in nothing
+    assert "bulk trash" not in agent.get("/t/bravo/desk/answers?q=couch").get_data(as_text=True)
+    assert client_for(app, world.outsider).get("/t/alpha/desk/answers?q=couch").status_code == 404
+    # The page itself loads the script from the app (no inline script: CSP script-src 'self').
+    page = agent.get("/t/alpha/desk/")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    text = page.get_data(as_text=True)
+    assert re.search(r'<script src="/console-assets/desk-search.js" defer></script>', text)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+    assert agent.get("/console-assets/desk-search.js").status_code == 200

@@ -20,7 +20,7 @@
 
   function params() {
     var p = new URLSearchParams();
-    ["q", "lang", "channel", "phone", "email"].forEach(function (name) {
+    ["q", "answers_in", "channel", "phone", "email"].forEach(function (name) {
       var value = field(name);
       if (value) { p.set(name, value); }
     });
@@ -87,7 +87,12 @@
     }
     refresh();
   }
+  var badge = document.getElementById("desk-channel");
   Array.prototype.forEach.call(form.querySelectorAll("input[name=channel]"), function (radio) {
-    radio.addEventListener("change", function () { if (radio.checked) { useChannel(radio.value); } });
+    radio.addEventListener("change", function () {
+      if (!radio.checked) { return; }
+      if (badge && radio.labels.length) { badge.textContent = radio.labels[0].textContent.trim(); }
+      useChannel(radio.value);
+    });
   });
 })();
