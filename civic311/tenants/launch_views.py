@@ -211,7 +211,11 @@ def kb_adopt():
     kb_service = _kb()
     if kb_service is None or not hasattr(kb_service, "adopt_suggested") or not PlainForm().validate_on_submit():
         abort(400)
-    added = kb_service.adopt_suggested(request.form.getlist("suggestion"))
+    chosen = request.form.getlist("suggestion")
+    if not chosen:
+        flash(_("Choose at least one suggested answer to add."), "error")
+        return kb(), 422
+    added = kb_service.adopt_suggested(chosen)
     flash(_("%(n)s articles added to the knowledge base.", n=added if isinstance(added, int) else len(added)))
     return back("settings.kb")
 

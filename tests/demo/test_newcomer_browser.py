@@ -19,7 +19,7 @@ from civic311.db import db
 from civic311.platform.models import ServiceRequest
 from civic311.tenancy import tenant_context
 from civic311.tenants.models import Tenant
-from tests.browser import LiveServer, says, screenshot
+from tests.browser import LiveServer, assert_accessible, says, screenshot
 from tests.demo.test_demo import _demo_app
 
 pytestmark = pytest.mark.browser
@@ -58,6 +58,7 @@ def test_a_newcomer_creates_a_city_and_files_its_first_request_from_the_demo_hom
     page.get_by_label("City name").fill("Springfield")
     expect(page.locator("#slug-status")).to_contain_text("already taken")
     expect(page.get_by_label("Web address")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "signup, address taken")
     page.get_by_label("Web address").fill("admin")
     expect(page.locator("#slug-status")).to_contain_text("reserved")
     page.get_by_label("City name").fill("Ogdenville")

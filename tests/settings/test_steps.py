@@ -470,3 +470,28 @@ def test_knowledge_base_starts_from_suggested_answers_for_the_offered_categories
     assert "Riverton" in " ".join(a.body for a in articles)
     after = client.get(f"{BASE}/kb").get_data(as_text=True)
     assert not any(f'value="{key}"' in after for key in keys)  # adopted answers are no longer suggested
+
+
+def test_adopting_no_suggested_answer_is_refused_with_a_message(app):
+    from civic311.kb.models import KbArticle
+
+    client = signed_up_admin(app)
+    _post(client, "/catalog/adopt", {"group": ["trash"]})
+    response = _post(client, "/kb/adopt", {})
+    assert response.status_code == 422
+    assert "Choose at least one suggested answer" in response.get_data(as_text=True)
+    assert _in_city(app, lambda t: db.session.scalar(select(func.count(KbArticle.id)))) == 0
+
+
+def test_the_rule_test_box_refuses_a_point_off_the_globe_and_saves_nothing(app):
+    client = signed_up_admin(app)
+    _post(client, "/catalog/categories/new", {"name": "Pothole", "priority": "normal", "sla_value": "2",
+                                              "sla_unit": "business_days", "active": "y"})
+    category_id = _in_city(app, lambda t: str(db.session.scalar(select(Category.id))))
+    response = _post(client, "/routing/test", {"test-category_id": category_id, "test-lat": "123",
+                                               "test-lng": "-89.6", "test-text": "a hole"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="test-lat-error"' in html and 'id="test-result"' not in html
+    assert _in_city(app, lambda t: db.session.scalar(select(func.count(RoutingRule.id)))) == 0
+    assert not {"routing_rule.created", "routing_rule.changed"} & set(_actions(app))
