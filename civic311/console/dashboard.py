@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from civic311.accounts.models import OperatorOrg, User
+from civic311.console.layout import optional_module
 from civic311.console.models import AGENT_CHANNELS, Contact
 from civic311.db import db, utcnow
+from civic311.kb.models import KbArticle
 from civic311.platform.models import OPEN_STATUSES, ServiceRequest, SurveyResponse
-from civic311.tenants.catalog import Department
+from civic311.tenants.catalog import Category, Department
 from civic311.tenants.models import Tenant
 
 PERIOD_DAYS = 30  # median time to close, survey scores and agent figures look back this far
@@ -40,6 +42,25 @@ class PeopleFigures:
     contacts: int = 0
     information_only: int = 0
     requests_filed: int = 0
+
+
+@dataclass
+class CategoryFigures:
+    """For one category over the period: residents who found the answer themselves, and the contacts
+    and requests that still reached the city."""
+
+    category_id: uuid.UUID | None
+    name: str
+    deflections: int = 0  # a resident read a knowledge-base answer on the portal and stopped without filing
+    agent_contacts: int = 0  # calls, visits and e-mails agents handled about it
+    information_only: int = 0  # of those, answered without a request
+    requests_filed: int = 0  # on every channel
+
+    @property
+    def self_service_share(self) -> float | None:
+        """Of the residents who came with this problem, the share the knowledge base answered."""
+        total = self.deflections + self.requests_filed
+        return round(100 * self.deflections / total) if total else None
 
 
 def start_of_week(tenant: Tenant, now: datetime) -> datetime:
@@ -126,3 +147,56 @@ def people_figures(now: datetime | None = None) -> tuple[list[PeopleFigures], li
             orgs[org.id].name = org.name
     by_name = lambda rows: sorted(rows, key=lambda r: (-r.contacts - r.requests_filed, r.name))  # noqa: E731
     return by_name(agents.values()), by_name(orgs.values()), channels
+
+
+def _deflections_by_category(since: datetime) -> dict[uuid.UUID | None, int]:
+    """Self-service deflections the portal recorded (none when the portal is not installed)."""
+    portal_models = optional_module("civic311.portal.models")
+    deflection = getattr(portal_models, "Deflection", None)
+    if deflection is None:
+        return {}
+    return _counts(select(deflection.category_id, func.count()).where(deflection.created_at >= since)
+                   .group_by(deflection.category_id))
+
+
+def category_figures(now: datetime | None = None) -> list[CategoryFigures]:
+    """Per category over the last PERIOD_DAYS: self-service deflections beside agent contacts and
+    requests filed. An information-only contact counts under the categories its answer is linked to
+    (under "general questions" when it has none), so one answer linked to two categories counts twice."""
+    since = (now or utcnow()) - timedelta(days=PERIOD_DAYS)
+    rows: dict[uuid.UUID | None, CategoryFigures] = {}
+
+    def row(key: uuid.UUID | None) -> CategoryFigures:
+        return rows.setdefault(key, CategoryFigures(key, ""))
+
+    for key, n in _deflections_by_category(since).items():
+        row(key).deflections += n
+    for key, n in _counts(select(ServiceRequest.category_id, func.count())
+                          .where(ServiceRequest.requested_at >= since, ServiceRequest.channel != "import")
+                          .group_by(ServiceRequest.category_id)).items():
+        row(key).requests_filed += n
+    # Contacts that filed a request or joined one: the request's category.
+    for key, n in _counts(
+        select(ServiceRequest.category_id, func.count()).select_from(Contact)
+        .join(ServiceRequest, (ServiceRequest.tenant_id == Contact.tenant_id)
+              & (ServiceRequest.id == Contact.request_id))
+        .where(Contact.created_at >= since).group_by(ServiceRequest.category_id)
+    ).items():
+        row(key).agent_contacts += n
+    # Information-only contacts: the categories of the answer given.
+    by_article = _counts(select(Contact.kb_article_id, func.count())
+                         .where(Contact.created_at >= since, Contact.request_id.is_(None))
+                         .group_by(Contact.kb_article_id))
+    linked = {a.id: a.category_ids or [] for a in db.session.scalars(
+        select(KbArticle).where(KbArticle.id.in_([k for k in by_article if k is not None])))} if by_article else {}
+    known = {c.id: c.name for c in db.session.scalars(select(Category))}
+    for article_id, n in by_article.items():
+        keys = [uuid.UUID(c) for c in linked.get(article_id, []) if uuid.UUID(c) in known] or [None]
+        for key in keys:
+            row(key).agent_contacts += n
+            row(key).information_only += n
+    for key, figures in rows.items():
+        figures.name = known.get(key, "") if key is not None else ""
+    named = sorted((r for k, r in rows.items() if k is not None), key=lambda r: (-r.deflections - r.agent_contacts
+                                                                                  - r.requests_filed, r.name))
+    return named + ([rows[None]] if None in rows else [])

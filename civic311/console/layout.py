@@ -12,7 +12,7 @@ from civic311.db import db
 from civic311.tenants.models import Tenant
 
 
-def _optional(module: str):
+def optional_module(module: str):
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -22,7 +22,7 @@ def _optional(module: str):
 
 
 def logo_url(tenant: Tenant) -> str | None:
-    branding = _optional("civic311.portal.branding")
+    branding = optional_module("civic311.portal.branding")
     if branding is None or not tenant.logo_key:
         return None
     try:
@@ -32,7 +32,7 @@ def logo_url(tenant: Tenant) -> str | None:
 
 
 def attachment_url(attachment, thumb: bool = False) -> str | None:
-    attachments = _optional("civic311.platform.attachments")
+    attachments = optional_module("civic311.platform.attachments")
     getter = getattr(attachments, "attachment_url", None) if attachments else None
     return getter(attachment, thumb=thumb) if getter else None
 

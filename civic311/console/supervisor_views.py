@@ -22,8 +22,10 @@ responses_bp = city_blueprint("responses", __name__, "/responses")
 def index():
     tenant = current_access().tenant
     agents, orgs, channels = figures.people_figures()
+    categories = figures.category_figures()
     return render_template("console/dashboard.html", departments=figures.department_figures(tenant),
-                           agents=agents, orgs=orgs, channels=channels, period_days=figures.PERIOD_DAYS)
+                           agents=agents, orgs=orgs, channels=channels, categories=categories,
+                           self_service=sum(c.deflections for c in categories), period_days=figures.PERIOD_DAYS)
 
 
 @responses_bp.get("/", endpoint="index")

@@ -47,3 +47,49 @@ def test_department_and_people_figures(app, world):
         assert channels == {"phone": 2, "walk_in": 1, "email": 0}
     page = client_for(app, world.supervisor).get("/t/alpha/dashboard/").get_data(as_text=True)
     assert "Prairie Callcenter" in page and "Olive Operator" in page
+
+
+def test_self_service_deflections_per_category_beside_contacts_handled(app, world):
+    import re
+
+    from civic311.kb.models import KbArticle
+    from civic311.portal import service as portal
+
+    with tenant_context(world.b.id):  # another city's residents never count here
+        portal.record_deflection(world.cat_b.pothole.id, None, "en")
+        db.session.commit()
+    with tenant_context(world.a.id):
+        now = utcnow()
+        repairs = KbArticle(title="How fast are potholes fixed?", body="Three days.", keywords=["pothole"],
+                            category_ids=[str(world.cat.pothole.id)])
+        trash = KbArticle(title="Trash day", body="Mondays.", keywords=["trash"])
+        db.session.add_all([repairs, trash])
+        db.session.flush()
+        # The portal records a resident who read an answer and stopped without filing.
+        portal.record_deflection(world.cat.pothole.id, str(repairs.id), "en")
+        portal.record_deflection(world.cat.pothole.id, None, "es")
+        portal.record_deflection(world.cat.graffiti.id, None, "en")
+        portal.record_deflection(world.cat.pothole.id, None, "en").created_at = now - timedelta(days=40)  # too old
+        with acting_as(Actor(label="op", user_id=world.operator.id, operator_org_id=world.org.id, is_staff=True)):
+            desk.record_contact("phone", kb_article_id=str(repairs.id))
+            desk.record_contact("phone", kb_article_id=str(trash.id))
+            desk.record_contact("email", note="Asked for the mayor's office hours")
+            desk.file_for_caller(intake.IntakeSubmission(service_code="GRAFFITI", channel="phone"))
+        db.session.commit()
+
+        rows = {r.name: r for r in dashboard.category_figures(now)}
+        pothole, graffiti, general = rows["Pothole"], rows["Graffiti"], rows[""]
+        assert (pothole.deflections, pothole.agent_contacts, pothole.information_only, pothole.requests_filed) == (
+            2, 1, 1, 1)
+        assert pothole.self_service_share == 67  # two of the three residents with a pothole found the answer
+        assert (graffiti.deflections, graffiti.agent_contacts, graffiti.information_only, graffiti.requests_filed) == (
+            1, 1, 0, 2)
+        assert (general.deflections, general.agent_contacts, general.information_only) == (0, 2, 2)
+        assert list(rows)[-1] == ""  # general questions come last
+    page = client_for(app, world.supervisor).get("/t/alpha/dashboard/").get_data(as_text=True)
+    assert re.search(r"Self-service \(answered on the portal\): <strong>3</strong>", page)
+    table = re.search(r'data-testid="category-figures".*?</table>', page, re.S).group(0)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S)]
+    at = cells.index("Pothole")
+    assert cells[at:at + 6] == ["Pothole", "2", "1", "1", "1", "67 %"]
+    assert "General questions (no category)" in cells
