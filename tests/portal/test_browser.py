@@ -185,26 +185,29 @@ def test_track_follow_reopen_and_survey(city, live_server, phone):
         lifecycle.close(req, "resolved", note="New lamp fitted.")
         db.session.commit()
         token = reporter_token(req)
-        from civic311.platform.surveys import survey_link
-
-        survey = survey_link(city, req)
-    page.goto(_url(live_server, f"/requests/{number}?t={token}"))
+    page.goto(_url(live_server, f"/requests/{number}"))
     says(page, "Fixed")
+    expect(page.get_by_role("link", name="Rate the service")).to_have_count(0)  # only for the reporter
+    page.goto(_url(live_server, f"/requests/{number}?t={token}"))  # the reporter's own link
     says(page, "New lamp fitted.")
     _check(page, "track-04-closed")
+    page.get_by_role("link", name="Rate the service").click()
+    page.wait_for_url(re.compile(r"/survey/"))
+    _check(page, "track-05-survey")
+    page.get_by_label("4 — Good").check()
+    page.get_by_role("button", name="Send my answer").click()
+    says(page, f"Your answer about report {number} helps us do better.")
+    _check(page, "track-06-survey-thanks")
+    page.goto(_url(live_server, f"/requests/{number}?t={token}"))
+    says(page, "Thank you: you rated this service 4 out of 5.")
+    expect(page.get_by_role("link", name="Rate the service")).to_have_count(0)
+
     page.get_by_role("button", name="Reopen this request").click()
     expect(page.locator("#reason-error")).to_be_visible()
     page.get_by_label("Why is the problem not solved?").fill("The lamp went out again the next night.")
     page.get_by_role("button", name="Reopen this request").click()
     says(page, "Reopened")
-    _check(page, "track-05-reopened")
-
-    if survey:
-        page.goto(_url(live_server, survey[survey.index("/survey/"):]))
-        _check(page, "track-06-survey")
-        page.locator("input[name=score][value='4']").check()
-        page.locator("form button[type=submit]").click()
-        _check(page, "track-07-survey-thanks")
+    _check(page, "track-07-reopened")
 
 
 def test_public_list_account_and_suspended_city(city, live_server, phone):
@@ -269,16 +272,29 @@ def test_photos_preview_and_upload_with_progress(city, live_server, phone, tmp_p
     page.set_input_files("#photos", [str(photo)])
     page.wait_for_selector("#photo-previews img")
     _check(page, "photos-01-preview")
+    # Hold the upload in flight (as a slow phone connection would) to see the progress it shows.
+    held = []
+    page.route(re.compile(r"/report/review$"),
+               lambda route: held.append(route) if route.request.method == "POST" else route.continue_())
     page.get_by_role("button", name="Send report").click()
+    progress = page.get_by_role("progressbar", name="Upload progress")
+    expect(progress).to_be_visible()
+    expect(progress).to_have_attribute("aria-valuenow", re.compile(r"^\d{1,3}$"))
+    expect(page.locator("#upload-status")).to_contain_text("Sending your report…")
+    expect(page.get_by_role("button", name="Send report")).to_be_disabled()  # one report, not two
+    screenshot(page, "portal-photos-02-uploading")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
     page.wait_for_selector("#tracking-number")
-    _check(page, "photos-02-done")
+    _check(page, "photos-03-done")
     req = _filed(city)
     with tenant_context(city.id):
         assert len(db.session.scalar(select(ServiceRequest).where(ServiceRequest.id == req.id)).attachments) == 1
     page.goto(_url(live_server, f"/requests/{req.number}"))
     page.wait_for_selector("img[alt='Photo 1 of the problem']")
     assert page.evaluate("() => document.querySelector(\"img[alt='Photo 1 of the problem']\").naturalWidth") > 0
-    _check(page, "photos-03-request")
+    _check(page, "photos-04-request")
 
 
 def test_emergency_notice_deflection_and_sign_in_pages(city, live_server, phone):
@@ -316,5 +332,35 @@ def test_report_flow_without_javascript(city, live_server, browser):
         page.wait_for_selector("#tracking-number")
         screenshot(page, "portal-nojs-done")
         assert _filed(city).address == "300 Main Street"
+    finally:
+        context.close()
+
+
+def test_use_my_location_sets_the_point(city, live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  geolocation={"latitude": 39.799, "longitude": -89.644},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto(_url(live_server, "/report"))
+        page.check("#cat-streetlight")
+        page.locator("#category-form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/report/details$"))
+        page.locator("form button.primary").click()
+        page.wait_for_url(re.compile(r"/report/location$"))
+        page.get_by_role("button", name="Use my location").click()
+        expect(page.locator("#location-status")).to_have_text("Your location is set. You can still type an address.")
+        expect(page.locator("#lat")).to_have_value("39.799000")
+        expect(page.locator("#lng")).to_have_value("-89.644000")
+        _check(page, "location-set")
+        page.locator("form button.primary").click()  # no address typed: the location alone is enough
+        page.wait_for_url(re.compile(r"/report/contact$"))
+        page.get_by_label("Report anonymously (we will not be able to contact you)").check()
+        page.locator("form button.primary").click()
+        says(page, "(map position set)")
+        page.get_by_role("button", name="Send report").click()
+        page.wait_for_selector("#tracking-number")
+        req = _filed(city)
+        assert (req.lat, req.lng, req.address) == (39.799, -89.644, None)
     finally:
         context.close()
