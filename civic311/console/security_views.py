@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from civic311 import audit
 from civic311.accounts import service as accounts
+from civic311.accounts.access import cities_for
 from civic311.accounts.passwords import totp_step_if_valid, totp_uri
 from civic311.console.forms import TotpEnrolForm
 from civic311.db import utcnow
@@ -19,6 +20,12 @@ restrict_to(bp, "platform")
 
 def _user():
     return current_user._get_current_object()
+
+
+def two_factor_required(user) -> bool:
+    """Platform admins, operator agents and anyone who works in more than one city must keep a second
+    factor (the same rule the sign-in applies)."""
+    return bool(user.needs_totp or len(cities_for(user)) > 1)
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -41,7 +48,7 @@ def two_factor():
             return redirect(url_for(".two_factor"))
     return render_template("console/two_factor.html", form=form, enrolled=enrolled, user=user,
                            uri=None if enrolled else totp_uri(user.totp_secret, user.email),
-                           remove_form=TotpEnrolForm(prefix="remove", formdata=None), required=user.needs_totp
+                           remove_form=TotpEnrolForm(prefix="remove", formdata=None), required=two_factor_required(user)
                            ), 422 if form.errors else 200
 
 
@@ -49,7 +56,7 @@ def two_factor():
 @login_required
 def remove_two_factor():
     user = _user()
-    if user.needs_totp:
+    if two_factor_required(user):
         flash(_("Your role requires two-factor authentication; it cannot be removed."), "error")
         return redirect(url_for(".two_factor"))
     form = TotpEnrolForm(prefix="remove")

@@ -39,3 +39,22 @@ def test_operator_agents_cannot_turn_it_off(app, world):
                                                   "csrf_token": csrf_token_from(page)})
     db.session.refresh(world.operator)
     assert world.operator.totp_enabled_at is not None
+
+
+def test_someone_working_in_two_cities_cannot_turn_it_off(app, world):
+    from civic311.accounts.service import grant_membership
+    from civic311.db import utcnow
+    from civic311.tenancy import tenant_context
+
+    user = world.roads_staff
+    user.totp_secret, user.totp_enabled_at = pyotp.random_base32(), utcnow()
+    with tenant_context(world.b.id):
+        grant_membership(user, "staff")
+        db.session.commit()
+    client = client_for(app, user)
+    page = client.get("/staff/two-factor").get_data(as_text=True)
+    assert "Your role requires it" in page and "Turn off" not in page
+    client.post("/staff/two-factor/remove", data={"remove-code": pyotp.TOTP(user.totp_secret).now(),
+                                                  "csrf_token": csrf_token_from(page)})
+    db.session.refresh(user)
+    assert user.totp_enabled_at is not None
