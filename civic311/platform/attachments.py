@@ -105,8 +105,8 @@ def store_photos(req: ServiceRequest, photos: list[PhotoUpload], event_id: uuid.
             original_name=(photo.name or "")[:255] or None,
         )
         db.session.add(attachment)
-        db.session.flush()
-        outbox.add("thumbnail", {"attachment_id": str(attachment.id)}, dedupe_key=f"thumbnail:{attachment.id}")
+        outbox.add("thumbnail", {"attachment_id": str(attachment.id)}, dedupe_key=f"thumbnail:{attachment.id}",
+                   fresh=True)
         stored.append(attachment)
     return stored
 

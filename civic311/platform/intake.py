@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from civic311.actor import current_actor
-from civic311.db import db, utcnow
-from civic311.platform import outbox, routing, sla
+from civic311.db import db, new_id, utcnow
+from civic311.platform import catalog_cache, outbox, routing, sla
 from civic311.platform.models import OPEN_STATUSES, Follower, RequestEvent, ServiceRequest, SubmissionToken
 from civic311.tenancy import current_tenant_id
-from civic311.tenants.catalog import Category, Department, Question
+from civic311.tenants.catalog import Category, Question
 from civic311.tenants.counters import next_value
 from civic311.tenants.models import Tenant
 
@@ -115,7 +115,8 @@ def category_for(service_code: str, channel: str | None = None) -> Category:
     code = (service_code or "").strip()
     if not code:
         raise IntakeError([FieldError("service_code", "missing", _("Choose the kind of problem."))])
-    category = db.session.scalar(select(Category).where(Category.service_code == code, Category.active.is_(True)))
+    # From the per-process catalog cache: no query when the city's catalog has not changed.
+    category = catalog_cache.current().category(code)
     if category is None or not _department_live(category):
         raise IntakeError(
             [FieldError("service_code", "unknown", _("There is no service with code %(code)s.", code=code))],
@@ -294,8 +295,13 @@ def tracking_number(tenant: Tenant, at: datetime) -> tuple[str, int]:
 
 
 def file_request(sub: IntakeSubmission) -> IntakeResult:
-    """Validate, number, route, time and store one request, with its history and outbox rows."""
+    """Validate, number, route, time and store one request, with its history and outbox rows.
+
+    The catalog comes from the per-process cache (one version check per transaction); ids are made
+    here rather than by a flush, so the request, its history, follower, outbox rows and token are
+    written by one flush at the end."""
     tenant = db.session.get(Tenant, current_tenant_id())
+    catalog = catalog_cache.current()
     category, answers = validate(sub)
     now = utcnow()
     requested_at = sub.requested_at or now
@@ -304,12 +310,13 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         tenant,
         routing.RoutingInput(category, sub.channel, sub.description, loc.lat, loc.lng, requested_at),
     )
-    department = db.session.get(Department, (tenant.id, decision.department_id)) if decision.department_id else None
+    department = catalog.department(decision.department_id)
     due_at, at_risk_at = sla.due_dates(tenant, department, requested_at, decision.sla_value, decision.sla_unit)
     number, sequence = tracking_number(tenant, requested_at)
     actor = current_actor()
     anonymous = sub.anonymous or not (contact.email or contact.phone or contact.name)
     req = ServiceRequest(
+        id=new_id(),
         number=number,
         sequence=sequence,
         category_id=category.id,
@@ -346,9 +353,8 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         sla_state=sla.state_of(due_at, at_risk_at, None, now),
     )
     db.session.add(req)
-    db.session.flush()
     event = RequestEvent(
-        request_id=req.id, at=requested_at, kind="submitted", public=True,
+        id=new_id(), request_id=req.id, at=requested_at, kind="submitted", public=True,
         actor_user_id=actor.user_id, actor_label=actor.label, operator_org_id=actor.operator_org_id,
         channel=sub.channel, to_status="new",
         message="", data={"routing": decision.explanation, "anonymous": anonymous},
@@ -361,12 +367,12 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         from civic311.platform.attachments import store_photos
 
         store_photos(req, sub.photos)
-    db.session.flush()
     if sub.notify and not anonymous:
         outbox.add("notify", {"request_id": str(req.id), "event_id": str(event.id), "template": "received"},
-                   dedupe_key=f"notify:{event.id}")
+                   dedupe_key=f"notify:{event.id}", fresh=True)
     token = None
     if category.service_type == "batch":
         token = secrets.token_urlsafe(12)
         db.session.add(SubmissionToken(token=token, request_id=req.id))
+    db.session.flush()
     return IntakeResult(req, token)

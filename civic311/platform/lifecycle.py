@@ -21,7 +21,7 @@ from civic311.db import db, utcnow
 from civic311.platform import outbox, routing, sla
 from civic311.platform.models import CLOSE_REASONS, Follower, RequestEvent, ServiceRequest
 from civic311.tenancy import current_tenant_id
-from civic311.tenants.catalog import Category, Department
+from civic311.tenants.catalog import Category, Department, RoutingRule
 from civic311.tenants.models import Tenant
 
 TRANSITIONS = {
@@ -69,7 +69,7 @@ def record_event(req: ServiceRequest, kind: str, *, public: bool, message: str =
                                                             **({"to": to_status} if to_status else {})})
     if notify_template:
         outbox.add("notify", {"request_id": str(req.id), "event_id": str(event.id), "template": notify_template},
-                   dedupe_key=f"notify:{event.id}")
+                   dedupe_key=f"notify:{event.id}", fresh=True)
     return event
 
 
@@ -155,10 +155,32 @@ def reopen(req: ServiceRequest, reason: str, *, by_reporter: bool, version: int 
     req.closed_at = None
     req.duplicate_of_id = None
     req.reopened_count += 1
-    req.sla_state = sla.state_of(req.due_at, req.at_risk_at, None)
+    restart_sla(tenant, req)
     return record_event(req, "reopened", public=True, message=reason, from_status="closed", to_status="new",
                         channel=channel, detailed_status="reopen", data={"by_reporter": by_reporter},
                         notify_template="status_changed")
+
+
+def restart_sla(tenant: Tenant, req: ServiceRequest) -> None:
+    """A fresh due date from now, by the SLA that timed the request when it was filed (the routing
+    rule's override if one set it, else the category's), and escalation back to level 0: a reopened
+    request is neither born breached nor skipped by the escalation job, which only looks below level 2."""
+    value, unit = _sla_of(req)
+    department = db.session.get(Department, (tenant.id, req.department_id)) if req.department_id else None
+    now = utcnow()
+    req.due_at, req.at_risk_at = sla.due_dates(tenant, department, now, value, unit)
+    req.escalation_level = 0
+    req.sla_state = sla.state_of(req.due_at, req.at_risk_at, None, now)
+
+
+def _sla_of(req: ServiceRequest) -> tuple[int, str]:
+    category = db.session.get(Category, (req.tenant_id, req.category_id))
+    value, unit = (category.sla_value, category.sla_unit) if category is not None else (3, "business_days")
+    rule = db.session.get(RoutingRule, (req.tenant_id, req.routing_rule_id)) if req.routing_rule_id else None
+    actions = (rule.actions or {}) if rule is not None else {}
+    if actions.get("sla_value"):  # as routing applied it: the rule's value, its unit or the category's
+        return int(actions["sla_value"]), actions.get("sla_unit") or unit
+    return value, unit
 
 
 def assign(req: ServiceRequest, user_id: uuid.UUID | None, *, version: int | None = None,

@@ -158,6 +158,10 @@ class Follower(TenantScoped, db.Model):
     is_reporter: Mapped[bool] = mapped_column(default=False)
     unsubscribed_at: Mapped[datetime | None]
 
+    # Declared so that one flush writes the request before its followers (the unit of work orders
+    # tables by relationships, not by foreign keys alone).
+    request: Mapped[ServiceRequest] = relationship()
+
 
 class Attachment(TenantScoped, db.Model):
     """A photo, checked by content and stripped of EXIF before it is stored."""
@@ -210,6 +214,8 @@ class SubmissionToken(TenantScoped, db.Model):
 
     token: Mapped[str] = mapped_column(String(40))
     request_id: Mapped[uuid.UUID | None]
+
+    request: Mapped[ServiceRequest | None] = relationship()  # orders the flush, as Follower.request
 
 
 class OutboxMessage(TenantScoped, db.Model):

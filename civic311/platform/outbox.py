@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from civic311.db import db, utcnow
+from civic311.db import db, new_id, utcnow
 from civic311.jobs import enqueue_after_commit, resolve
 from civic311.platform.models import OutboxMessage
 from civic311.tenancy import all_tenants, tenant_context
@@ -29,14 +29,18 @@ QUEUE_FOR_KIND = {"notify": "notifications", "thumbnail": "media"}
 MAX_ATTEMPTS = 8
 
 
-def add(kind: str, payload: dict, dedupe_key: str) -> OutboxMessage | None:
-    """Record a side effect in the current transaction (once per dedupe_key)."""
-    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if existing is not None:
-        return None
-    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key)
+def add(kind: str, payload: dict, dedupe_key: str, *, fresh: bool = False) -> OutboxMessage | None:
+    """Record a side effect in the current transaction (once per dedupe_key).
+
+    `fresh=True` says the key cannot exist yet (it names a row this transaction just created, such as
+    `notify:<new event id>`), which saves the lookup; the table's unique key still guards it. The row
+    is written with the caller's next flush, together with the rows it belongs to."""
+    if not fresh:
+        existing = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        if existing is not None:
+            return None
+    message = OutboxMessage(id=new_id(), kind=kind, payload=payload, dedupe_key=dedupe_key)
     db.session.add(message)
-    db.session.flush()
     enqueue_after_commit(
         "civic311.platform.outbox:deliver", message.tenant_id, str(message.id),
         queue=QUEUE_FOR_KIND.get(kind, "default"), job_id=f"outbox-{message.id}",

@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from civic311.db import db
-from civic311.platform import zones as zone_lookup
-from civic311.tenants.catalog import Category, Department, RoutingRule
+from civic311.platform import catalog_cache
+from civic311.platform.catalog_cache import RuleInfo
+from civic311.tenants.catalog import Category
 from civic311.tenants.models import Tenant
 
 
@@ -42,7 +40,9 @@ class RoutingDecision:
 
 
 def route(tenant: Tenant, item: RoutingInput) -> RoutingDecision:
-    zone = zone_lookup.zone_at(item.lat, item.lng) if item.lat is not None and item.lng is not None else None
+    catalog = catalog_cache.current()
+    has_point = item.lat is not None and item.lng is not None
+    zone = catalog.zone_at(item.lat, item.lng) if has_point else None
     category = item.category
     decision = RoutingDecision(
         department_id=category.department_id,
@@ -53,10 +53,7 @@ def route(tenant: Tenant, item: RoutingInput) -> RoutingDecision:
     )
     if zone is not None:
         decision.explanation.append(f"Location is in zone {zone.name}.")
-    rules = db.session.scalars(
-        select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.created_at)
-    )
-    for rule in rules:
+    for rule in catalog.rules:
         reasons = _matches(rule, tenant, item, zone.id if zone else None)
         if reasons is None:
             continue
@@ -66,14 +63,13 @@ def route(tenant: Tenant, item: RoutingInput) -> RoutingDecision:
         break
     else:
         decision.explanation.append("No routing rule matched: the category's default department.")
-    if decision.department_id is not None:
-        department = db.session.get(Department, (tenant.id, decision.department_id))
-        if department is not None:
-            decision.explanation.append(f"Sent to {department.name}.")
+    department = catalog.department(decision.department_id)
+    if department is not None:
+        decision.explanation.append(f"Sent to {department.name}.")
     return decision
 
 
-def _matches(rule: RoutingRule, tenant: Tenant, item: RoutingInput, zone_id: uuid.UUID | None) -> list[str] | None:
+def _matches(rule: RuleInfo, tenant: Tenant, item: RoutingInput, zone_id: uuid.UUID | None) -> list[str] | None:
     """The reasons the rule matches, or None when any condition fails."""
     cond = rule.conditions or {}
     reasons: list[str] = []

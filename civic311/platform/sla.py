@@ -15,10 +15,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from civic311.db import db, utcnow
+from civic311.platform import catalog_cache
+from civic311.platform.catalog_cache import DepartmentInfo
+from civic311.tenancy import tenant_id_or_none
 from civic311.tenants.catalog import Department, Holiday
 from civic311.tenants.models import Tenant
 
 AT_RISK_FRACTION = 0.75  # at risk once three quarters of the allowed time has gone
+
+
+ALWAYS_OPEN = {day: (time(0, 0), time.max) for day in range(1, 8)}
 
 
 @dataclass
@@ -26,13 +32,18 @@ class BusinessCalendar:
     tz: ZoneInfo
     hours: dict[int, tuple[time, time]]  # ISO weekday -> open, close
     holidays: set[date]
+    always_open: bool = False  # no working hours anywhere: business time is plain time
 
     @classmethod
-    def for_tenant(cls, tenant: Tenant, department: Department | None = None) -> BusinessCalendar:
-        raw = (department.working_hours if department and department.working_hours else None) or tenant.working_hours
-        hours = {int(day): (time.fromisoformat(v[0]), time.fromisoformat(v[1])) for day, v in raw.items() if v}
-        own = {date.fromisoformat(d) for d in db.session.scalars(select(Holiday.day))}
-        return cls(ZoneInfo(tenant.timezone), hours, own | national_holidays(tenant.holiday_country))
+    def for_tenant(cls, tenant: Tenant, department: Department | DepartmentInfo | None = None) -> BusinessCalendar:
+        """The department's hours when it has any usable ones, else the city's; when neither has any
+        (every day empty or null), the clock runs 24/7 rather than refusing to give a due date."""
+        tz = ZoneInfo(tenant.timezone)
+        hours = parse_hours(department.working_hours if department is not None else None) \
+            or parse_hours(tenant.working_hours)
+        if not hours:
+            return cls(tz, dict(ALWAYS_OPEN), set(), always_open=True)
+        return cls(tz, hours, set(own_holidays(tenant)) | national_holidays(tenant.holiday_country))
 
     def is_working_day(self, day: date) -> bool:
         return day.isoweekday() in self.hours and day not in self.holidays
@@ -46,9 +57,9 @@ class BusinessCalendar:
 
     def add(self, start: datetime, value: int, unit: str) -> datetime:
         """`start` plus `value` units of business (or calendar) time, as an aware UTC datetime."""
-        if unit == "days":
+        if unit == "days" or (unit == "business_days" and self.always_open):
             return start + timedelta(days=value)
-        if unit == "hours":
+        if unit == "hours" or (unit == "business_hours" and self.always_open):
             return start + timedelta(hours=value)
         if unit == "business_days":
             return self._add_business_days(start, value)
@@ -93,6 +104,31 @@ class BusinessCalendar:
         raise ValueError("no working time within a year: check the working hours")
 
 
+def parse_hours(raw: dict | None) -> dict[int, tuple[time, time]]:
+    """{ISO weekday: (open, close)} from stored hours, leaving out days that are empty, null,
+    malformed or closing before they open: such a day is simply not a working day."""
+    hours: dict[int, tuple[time, time]] = {}
+    for day, value in (raw or {}).items():
+        if not value or not isinstance(value, list | tuple) or len(value) != 2 or not all(value):
+            continue
+        try:
+            weekday, opens, closes = int(day), time.fromisoformat(value[0]), time.fromisoformat(value[1])
+        except (TypeError, ValueError):
+            continue
+        if 1 <= weekday <= 7 and opens < closes:
+            hours[weekday] = (opens, closes)
+    return hours
+
+
+def own_holidays(tenant: Tenant) -> frozenset[date]:
+    """The city's own holidays: from the catalog cache for the current city (no query when it has
+    not changed), else read directly."""
+    if tenant_id_or_none() == tenant.id:
+        return catalog_cache.current().holidays
+    days = db.session.scalars(select(Holiday.day).where(Holiday.tenant_id == tenant.id))
+    return frozenset(date.fromisoformat(d) for d in days)
+
+
 def national_holidays(country: str | None) -> set[date]:
     if not country:
         return set()
@@ -110,7 +146,7 @@ def _national_holidays(country: str, year: int) -> frozenset[date]:
         return frozenset()
 
 
-def due_dates(tenant: Tenant, department: Department | None, start: datetime, value: int, unit: str
+def due_dates(tenant: Tenant, department: Department | DepartmentInfo | None, start: datetime, value: int, unit: str
               ) -> tuple[datetime, datetime]:
     """(due, at_risk): when the SLA is breached, and when it starts being at risk."""
     calendar = BusinessCalendar.for_tenant(tenant, department)

@@ -1,6 +1,11 @@
 """Each city's catalog: departments, category groups, categories and their questions.
 
 Questions are Open311 attributes: the web form, the agent's script and the API ask exactly these.
+
+Every write to the catalog (departments, groups, categories, questions, zones, routing rules,
+holidays) adds one to the city's `catalog_version` counter in the same transaction, so a per-process
+cache of the catalog (`platform/catalog_cache.py`) sees a change on the very next request, in every
+process, without a restart.
 """
 
 from __future__ import annotations
@@ -8,11 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from civic311.db import db
-from civic311.tenancy import TenantScoped, tenant_fk
+from civic311.tenancy import TenantScoped, tenant_fk, tenant_id_or_none
+from civic311.tenants import counters
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -166,3 +172,57 @@ class ApiKey(TenantScoped, db.Model):
     rate_limit_per_minute: Mapped[int] = mapped_column(default=60)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+# --- the catalog's version ------------------------------------------------------------------------
+
+CATALOG_VERSION = "catalog_version"
+CATALOG_MODELS = (Department, CategoryGroup, Category, Question, Zone, RoutingRule, Holiday)
+# session.info key: tenants whose catalog this session's open transaction has changed (not committed).
+CHANGED_IN_TRANSACTION = "civic311_catalog_changed"
+# session.info key: the catalog snapshots this transaction has used (platform/catalog_cache.py).
+SNAPSHOT_MEMO = "civic311_catalog_snapshots"
+
+
+def catalog_changed_here(session: Session, tenant_id: uuid.UUID) -> bool:
+    """Whether the session's open transaction wrote this city's catalog (so a shared cache must not be
+    used or filled from what it reads: those rows may still roll back)."""
+    return tenant_id in session.info.get(CHANGED_IN_TRANSACTION, ())
+
+
+def _mark_changed(session: Session, tenant_ids: set[uuid.UUID]) -> None:
+    connection = session.connection()
+    for tenant_id in tenant_ids:
+        counters.bump(connection, tenant_id, CATALOG_VERSION)
+    session.info.setdefault(CHANGED_IN_TRANSACTION, set()).update(tenant_ids)
+    session.info.pop(SNAPSHOT_MEMO, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_on_flush(session: Session, _flush_context) -> None:
+    touched = {obj.tenant_id for obj in session.new if isinstance(obj, CATALOG_MODELS)}
+    touched |= {obj.tenant_id for obj in session.deleted if isinstance(obj, CATALOG_MODELS)}
+    touched |= {obj.tenant_id for obj in session.dirty
+                if isinstance(obj, CATALOG_MODELS) and session.is_modified(obj, include_collections=False)}
+    touched.discard(None)
+    if touched:
+        _mark_changed(session, touched)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_bulk_write(state: ORMExecuteState) -> None:
+    """`session.execute(delete(Zone)...)` and other bulk writes skip the flush: count them here."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    if not any(m.class_ in CATALOG_MODELS for m in state.all_mappers):
+        return
+    tenant_id = tenant_id_or_none()
+    if tenant_id is not None:
+        _mark_changed(state.session, {tenant_id})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction committed or rolled back
+        session.info.pop(CHANGED_IN_TRANSACTION, None)
+        session.info.pop(SNAPSHOT_MEMO, None)

@@ -3,11 +3,13 @@ concurrent intake never hands out a number twice."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint, select, update
+import uuid
+
+from sqlalchemy import Connection, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic311.db import db
+from civic311.db import db, new_id, utcnow
 from civic311.tenancy import TenantScoped
 
 
@@ -34,3 +36,28 @@ def next_value(name: str) -> int:
 
 def peek(name: str) -> int:
     return db.session.scalar(select(Counter.value).where(Counter.name == name)) or 0
+
+
+def bump(connection: Connection, tenant_id: uuid.UUID, name: str) -> None:
+    """Add one to a counter of `tenant_id`, creating it at 1, in one statement on `connection`.
+
+    For writers that cannot use the session (a flush event: the catalog's version), and where two
+    transactions creating the same counter must both count (ON CONFLICT instead of a savepoint)."""
+    table = Counter.__table__
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(tenant_id=tenant_id, id=new_id(), name=name, value=1, created_at=utcnow())
+    connection.execute(stmt.on_conflict_do_update(index_elements=[table.c.tenant_id, table.c.name],
+                                                  set_={"value": table.c.value + 1}))
+
+
+def read(connection: Connection, tenant_id: uuid.UUID, name: str) -> int:
+    """A counter's value (0 when it was never bumped), read on `connection` with an explicit tenant."""
+    table = Counter.__table__
+    value = connection.execute(
+        select(table.c.value).where(table.c.tenant_id == tenant_id, table.c.name == name)
+    ).scalar()
+    return value or 0
