@@ -211,8 +211,18 @@ def _on_begin(session: Session, transaction, connection) -> None:
     session.info["rls_setting"] = wanted
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _on_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its connection (and setting) are gone
+        session.info.pop("rls_setting", None)
+
+
 def _sync_database_setting(session: Session) -> None:
-    if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    # No setting recorded: no connection in this transaction yet, and `_on_begin` applies the tenant of
+    # that moment when one is taken (applying it here too would cost a second round trip per request).
+    if "rls_setting" not in session.info or not session.in_transaction():
+        return
+    if session.get_bind().dialect.name != "postgresql":
         return
     wanted = _wanted_setting()
     if session.info.get("rls_setting") != wanted:

@@ -65,6 +65,17 @@ def with_photos(page: Select) -> Select:
         cut.c.requested_at.desc(), cut.c.id.desc())
 
 
+def _newest_first(query: Select, window: Window, offset: int) -> Select:
+    """Order, cut, and add each row's first photo. Without an offset the photo is a column of the query
+    itself: PostgreSQL evaluates an expensive output column after the sort and only for the rows LIMIT
+    keeps, and building the page subquery costs more Python than the query costs the database. With an
+    offset the skipped rows would pay for their photo lookup too, so the page is cut first."""
+    query = query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(window.limit)
+    if offset:
+        return with_photos(query.offset(offset))
+    return query.add_columns(_first_photo_key(SR.tenant_id, SR.id).correlate(SR).label("photo_key"))
+
+
 @dataclass
 class Window:
     limit: int
@@ -121,8 +132,8 @@ def build_query(tenant: Tenant) -> Select:
     ids = params.comma_list("service_request_id")
     window = paging()
     if ids:  # overrides every other filter
-        return with_photos(query.where(ServiceRequest.number.in_(ids[:params.MAX_PAGE_SIZE])).order_by(
-            ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(window.limit).offset(window.offset))
+        return _newest_first(query.where(ServiceRequest.number.in_(ids[:params.MAX_PAGE_SIZE])), window,
+                             window.offset)
     codes = params.comma_list("service_code")
     if codes:
         query = query.where(ServiceRequest.service_code.in_(codes))
@@ -160,5 +171,4 @@ def build_query(tenant: Tenant) -> Select:
                                 ServiceRequest.address.ilike(pattern, escape="\\"),
                                 ServiceRequest.service_name.ilike(pattern, escape="\\"),
                                 ServiceRequest.number.ilike(pattern, escape="\\")))
-    return with_photos(_after(query).order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(
-        window.limit).offset(0 if params.get("after") else window.offset))
+    return _newest_first(_after(query), window, 0 if params.get("after") else window.offset)

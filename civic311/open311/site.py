@@ -13,28 +13,24 @@ from collections import defaultdict
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from civic311.actor import Actor, set_request_actor
-from civic311.db import db
 from civic311.open311 import params
 from civic311.open311.formats import Open311Error
 from civic311.tenancy import set_request_tenant
 from civic311.tenants.apikeys import find_key, touch
 from civic311.tenants.catalog import ApiKey
-from civic311.tenants.models import Tenant, TenantDomain
+from civic311.tenants.models import Tenant
+from civic311.web.hosts import tenant_by_domain, tenant_by_slug
+from civic311.web.tenant_cache import tenant_cache
 
 GONE_STATUSES = {"canceled"}
+READ_ONLY_STATUSES = {"suspended"}  # reads go on; writes wait until billing is resolved
 
 
 def _find_tenant(jurisdiction: str) -> Tenant | None:
     name = jurisdiction.strip().lower()
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == name))
-    if tenant is None:
-        domain = db.session.scalar(
-            select(TenantDomain).where(TenantDomain.hostname == name, TenantDomain.verified_at.is_not(None))
-        )
-        tenant = domain.tenant if domain else None
+    tenant = tenant_cache.tenant(f"jurisdiction:{name}", lambda: tenant_by_slug(name) or tenant_by_domain(name))
     if tenant is None or tenant.status in GONE_STATUSES:
         return None
     return tenant
@@ -75,6 +71,9 @@ def require_key() -> ApiKey:
     key = find_key(raw)
     if key is None:
         raise Open311Error(403, _("The api_key is not valid for this city."))
+    if g.open311_tenant.status in READ_ONLY_STATUSES:
+        raise Open311Error(403, _("This city's account is suspended: it takes no new requests or updates "
+                                  "through the API for now."))
     retry_after = rate_limiter().hit(str(key.id), key.rate_limit_per_minute)
     if retry_after is not None:
         raise Open311Error(429, _("Too many requests with this api_key. Try again in %(n)s seconds.", n=retry_after),

@@ -17,6 +17,7 @@ from civic311.db import db
 from civic311.tenancy import set_request_tenant
 from civic311.tenants.models import Tenant, TenantDomain
 from civic311.tenants.urls import platform_url, tenant_url  # noqa: F401  (views import them from here)
+from civic311.web.tenant_cache import tenant_cache
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,21 @@ def resolve_site(raw_host: str, platform_domain: str) -> Site | None:
         slug = host[: -len(suffix)]
         if "." in slug:
             return None
-        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        tenant = tenant_cache.tenant(f"host:{host}", lambda: tenant_by_slug(slug))
         return Site("tenant", tenant) if tenant else None
+    tenant = tenant_cache.tenant(f"host:{host}", lambda: tenant_by_domain(host))
+    return Site("tenant", tenant) if tenant else None
+
+
+def tenant_by_slug(slug: str) -> Tenant | None:
+    return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+def tenant_by_domain(hostname: str) -> Tenant | None:
     domain = db.session.scalar(
-        select(TenantDomain).where(TenantDomain.hostname == host, TenantDomain.verified_at.is_not(None))
+        select(TenantDomain).where(TenantDomain.hostname == hostname, TenantDomain.verified_at.is_not(None))
     )
-    return Site("tenant", domain.tenant) if domain else None
+    return domain.tenant if domain else None
 
 
 # (Not city_slug: the URL value preprocessor sets it before any before_request function runs.)

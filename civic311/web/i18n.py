@@ -10,6 +10,8 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
+from civic311.web.security import is_api_request
+
 SUPPORTED = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
@@ -32,12 +34,14 @@ def select_locale() -> str:
     allowed = available_locales()
     asked = request.args.get("lang")
     if asked in allowed:
-        session["lang"] = asked
+        if not is_api_request():
+            session["lang"] = asked
         return asked
-    if session.get("lang") in allowed:
-        return session["lang"]
-    if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in allowed:
-        return current_user.locale
+    if not is_api_request():  # API calls have no session and no signed-in person
+        if session.get("lang") in allowed:
+            return session["lang"]
+        if current_user and current_user.is_authenticated and getattr(current_user, "locale", None) in allowed:
+            return current_user.locale
     best = request.accept_languages.best_match(allowed)
     if best:
         return best

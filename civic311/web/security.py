@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Flask, g, request, session
+from flask import Flask, Request, Response, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -32,8 +33,12 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
 
+    app.session_interface = ApiAwareSessionInterface()
+
     @app.before_request
     def _bind_session_to_host():
+        if is_api_request():
+            return
         host = hosts.host_name(request.host)
         if session.get("_host") not in (None, host):
             session.clear()
@@ -49,7 +54,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _set_actor():
-        set_request_actor(actor_for_request())
+        # An API call acts as its key (open311.site.require_key), never as a signed-in person.
+        set_request_actor(None if is_api_request() else actor_for_request())
 
     @app.teardown_request
     def _clear_actor(exc):
@@ -66,6 +72,34 @@ def init_app(app: Flask) -> None:
             "script-src 'self'; connect-src 'self'; frame-ancestors 'self'",
         )
         return response
+
+
+API_PREFIX = "/open311/"
+
+
+def is_api_request() -> bool:
+    """An Open311 API call: machines with keys, no sign-in, no session, no cookie."""
+    return request.path.startswith(API_PREFIX)
+
+
+class ApiSession(SecureCookieSession):
+    """The session of an API call: always empty, never read from nor written to a cookie."""
+
+
+class ApiAwareSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions for pages; none for the API, whose clients authenticate with a key. An API
+    response never carries Set-Cookie (so caches and clients see the same bytes for everyone), and a
+    browser's cookie sent along is neither verified nor refreshed."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return ApiSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if isinstance(session, ApiSession):
+            return
+        super().save_session(app, session, response)
 
 
 @login_manager.user_loader

@@ -1,0 +1,103 @@
+"""A per-process cache of the tenant row a host (or a `jurisdiction_id`) names.
+
+Every request to a city's host starts by finding its tenant; reading the whole `tenants` row through the
+ORM on each one was a round trip and a row load before any view ran. The row's column values are kept
+here for `TTL_SECONDS`; each request gets its own session-attached `Tenant` built from them (no SQL), so
+views use and change it exactly as a loaded row.
+
+Staleness is bounded two ways:
+- in this process, any statement that writes `tenants` or `tenant_domains` (an ORM flush, a bulk UPDATE,
+  raw SQL, a TRUNCATE) empties the cache when it runs and again when its transaction commits, so a
+  suspension or a new domain applies to the very next request;
+- a change made by another process (another gunicorn worker, the billing job in the worker) applies
+  here within `TTL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from civic311.db import db
+from civic311.tenants.models import Tenant
+
+TTL_SECONDS = 5.0
+MAX_ENTRIES = 20_000  # hosts and jurisdictions of live cities; a flood of junk names is never cached
+_WRITES_TENANTS = re.compile(r"\b(tenants|tenant_domains)\b", re.IGNORECASE)
+_READ_ONLY_HEADS = ("SELECT", "select", "WITH", "with", "SAVEPOINT", "RELEASE", "PRAGMA", "pragma", "SHOW")
+
+
+class TenantCache:
+    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+        self.clock: Callable[[], float] = time.monotonic
+
+    def tenant(self, key: str, load: Callable[[], Tenant | None]) -> Tenant | None:
+        """The tenant `key` names, attached to the current session: from the cache when fresh, else
+        from `load()` (whose answer is then remembered; "no such tenant" is not)."""
+        now = self.clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return _attached(entry[1])
+        tenant = load()
+        if tenant is not None:
+            values = {attr.key: getattr(tenant, attr.key) for attr in inspect(Tenant).column_attrs}
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = (now + self.ttl, values)
+        return tenant
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _attached(values: dict) -> Tenant:
+    """A persistent `Tenant` in this request's session holding `values`, made without a query. JSON values
+    are copied so a view changing one in place never changes the cache."""
+    session = db.session()
+    identity = session.identity_map.get(identity_key(Tenant, values["id"]))
+    if identity is not None:
+        return identity
+    tenant = Tenant.__mapper__.class_manager.new_instance()
+    for key, value in values.items():
+        set_committed_value(tenant, key, copy.deepcopy(value) if isinstance(value, dict | list) else value)
+    make_transient_to_detached(tenant)
+    session.add(tenant)
+    return tenant
+
+
+tenant_cache = TenantCache()
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _forget_on_write(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    if statement.lstrip().startswith(_READ_ONLY_HEADS) or not _WRITES_TENANTS.search(statement):
+        return
+    tenant_cache.clear()
+    conn.info["civic311_tenants_written"] = True
+
+
+@event.listens_for(Engine, "commit")
+def _forget_on_commit(conn) -> None:
+    # Cleared again once the change is visible: a request that re-read the row between the write and
+    # the commit cached the old value.
+    if conn.info.pop("civic311_tenants_written", False):
+        tenant_cache.clear()
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_flag_on_rollback(conn) -> None:
+    conn.info.pop("civic311_tenants_written", None)
