@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civic311.accounts.access import city_access
 from civic311.actor import Actor, acting_as
@@ -154,3 +154,27 @@ def test_saved_views_belong_to_one_person(world, sup):
     assert service.views_of(world.admin.id) == []
     with pytest.raises(service.ActionError):
         service.save_view(world.supervisor.id, "  ", {})
+
+
+def test_every_action_is_audited_with_the_person_who_did_it(world, sup):
+    access, req = sup
+    original = file("POTHOLE", address="original")
+    other = file("POTHOLE", address="other")
+    steps = [
+        (req, "close", {"reason": "resolved"}, "request.closed"),
+        (req, "reopen", {"message": "Still there"}, "request.reopened"),
+        (req, "recategorize", {"category_id": str(world.cat.graffiti.id)}, "request.recategorized"),
+        (req, "move", {"lat": "39.79", "lng": "-89.64", "address": "5 Oak"}, "request.moved"),
+        (other, "merge", {"into": original.number}, "request.closed"),
+    ]
+    for target, action, data, audited in steps:
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.target_id == str(target.id), AuditEvent.action == audited))
+        service.perform(target, action, {"version": target.version, **data}, access)
+        db.session.flush()
+        rows = list(db.session.scalars(select(AuditEvent).where(AuditEvent.target_id == str(target.id),
+                                                                AuditEvent.action == audited)))
+        assert len(rows) == before + 1, action
+        assert all(r.actor_user_id == world.supervisor.id for r in rows), action
+    merged = _events(other, "closed")[0]
+    assert merged.actor_user_id == world.supervisor.id and other.duplicate_of_id == original.id

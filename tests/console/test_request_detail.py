@@ -129,3 +129,35 @@ def test_the_routing_explanation_names_the_rule_and_why(app, world):
         db.session.delete(db.session.query(RoutingRule).one())
         db.session.commit()
     assert "The rule applied has since been deleted." in _page(app, world.supervisor, numbers[0])
+
+
+def test_the_page_shows_photos_the_sla_clock_and_likely_duplicates(app, world):
+    import io
+    import re
+    from urllib.parse import urlsplit
+
+    from PIL import Image
+
+    from tests.conftest import host_client
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(buffer, format="JPEG")
+    with tenant_context(world.a.id):
+        with acting_as(Actor.system("test")):
+            again = intake.file_request(intake.IntakeSubmission(
+                service_code="POTHOLE", channel="portal", answers={"size": "small"},
+                location=intake.Location(lat=39.78, lng=-89.65, address="100 Main St"),  # where the first one is
+                photos=[intake.PhotoUpload("hole.jpg", buffer.getvalue(), "image/jpeg")])).request
+        number = again.number
+        db.session.commit()
+    page = _page(app, world.supervisor, number)
+    img = re.search(r'<img src="([^"]+)" alt="Photo 1 of the problem"', page)
+    assert img, "the photo is on the page"
+    url = urlsplit(img.group(1))
+    photo = host_client(app, url.netloc or "alpha.localhost").get(url.path + ("?" + url.query if url.query else ""))
+    assert photo.status_code == 200 and photo.data[:2] == b"\xff\xd8"  # a JPEG, as filed
+    clock = re.search(r'id="sla-title".*?</dl>', page, re.S).group(0)
+    assert "Filed" in clock and "At risk from" in clock and "Due" in clock and " left)" in clock
+    assert "Roads" in clock and "Unassigned" in clock
+    duplicates = re.search(r'id="dups-title".*?</section>', page, re.S).group(0)
+    assert world.pothole.number in duplicates  # the earlier report at the same spot
