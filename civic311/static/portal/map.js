@@ -6,8 +6,8 @@
   function center(el) {
     try { return JSON.parse(el.getAttribute("data-center")); } catch (e) { return [0, 0]; }
   }
-  function base(el) {
-    var map = L.map(el, { scrollWheelZoom: false }).setView(center(el), 14);
+  function base(el, options) {
+    var map = L.map(el, L.extend({ scrollWheelZoom: false }, options || {})).setView(center(el), 14);
     L.tileLayer(el.getAttribute("data-tiles"), { maxZoom: 19 }).addTo(map);
     return map;
   }
@@ -33,7 +33,9 @@
   // the city's map). Read-only; the text next to it says the same for those who cannot see it.
   var review = document.getElementById("review-map");
   if (review) {
-    var rmap = base(review);
+    // Not a tab stop of its own: the review is read with the keyboard through its text and links.
+    var rmap = base(review, { keyboard: false, zoomControl: false, dragging: false, touchZoom: false,
+                              doubleClickZoom: false, boxZoom: false });
     var point = JSON.parse(review.getAttribute("data-point") || "null");
     if (point) { L.marker(point, { keyboard: false, interactive: false }).addTo(rmap); rmap.setView(point, 17); }
   }
