@@ -6,6 +6,7 @@ department. Every decision carries its explanation, which staff see on the reque
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -15,6 +16,8 @@ from civic311.platform import catalog_cache
 from civic311.platform.catalog_cache import RuleInfo
 from civic311.tenants.catalog import Category
 from civic311.tenants.models import Tenant
+
+log = logging.getLogger("civic311.routing")
 
 
 @dataclass
@@ -101,13 +104,34 @@ def _matches(rule: RuleInfo, tenant: Tenant, item: RoutingInput, zone_id: uuid.U
             return None
         reasons.append("filed after hours" if after else "filed during working hours")
     if cond.get("hours"):
-        start, end = (time.fromisoformat(v) for v in cond["hours"])
+        window = time_window(cond["hours"])
+        if window is None:  # a rule nobody can read never matches; it must not stop the request
+            log.warning("routing rule %r has an unreadable time window %r", rule.name, cond["hours"])
+            return None
+        start, end = window
         local = _local(tenant, item.at).time()
         inside = start <= local < end if start <= end else (local >= start or local < end)
         if not inside:
             return None
         reasons.append(f"filed between {cond['hours'][0]} and {cond['hours'][1]}")
     return reasons
+
+
+def time_window(hours: object) -> tuple[time, time] | None:
+    """["HH:MM", "HH:MM"] in the city's time; "24:00" ends at midnight; None when unreadable."""
+    if not isinstance(hours, list | tuple) or len(hours) != 2:
+        return None
+    bounds = []
+    for value in hours:
+        text = str(value or "").strip()
+        if text in ("24:00", "24:00:00"):
+            bounds.append(time.max)
+            continue
+        try:
+            bounds.append(time.fromisoformat(text))
+        except ValueError:
+            return None
+    return bounds[0], bounds[1]
 
 
 def _apply(actions: dict, decision: RoutingDecision) -> None:

@@ -57,10 +57,11 @@ class BusinessCalendar:
 
     def add(self, start: datetime, value: int, unit: str) -> datetime:
         """`start` plus `value` units of business (or calendar) time, as an aware UTC datetime."""
+        # Calendar units are elapsed time (in UTC: an hour across a DST change is still an hour).
         if unit == "days" or (unit == "business_days" and self.always_open):
-            return start + timedelta(days=value)
+            return start.astimezone(ZoneInfo("UTC")) + timedelta(days=value)
         if unit == "hours" or (unit == "business_hours" and self.always_open):
-            return start + timedelta(hours=value)
+            return start.astimezone(ZoneInfo("UTC")) + timedelta(hours=value)
         if unit == "business_days":
             return self._add_business_days(start, value)
         if unit == "business_hours":

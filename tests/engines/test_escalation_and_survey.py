@@ -142,3 +142,44 @@ def test_survey_page(app, two_tenants):
     assert city_get(app, "alpha", "/survey/not-a-token").status_code == 404
     with tenant_context(a.id):
         assert db.session.scalars(select(SurveyResponse.score)).one() == 5
+
+
+def test_reopen_restarts_the_sla_and_escalation(app, two_tenants, sink):
+    """A request breached and escalated, then closed, is reopened: it gets a fresh due date from the
+    category's SLA counted from the reopening, is on track again, and escalates again when late."""
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        _city_with_supervisor(a)  # the category's SLA: 2 calendar days
+        req = file(requested_at=utcnow() - timedelta(days=5))
+        db.session.commit()
+        assert escalate_city(a.id) == 1
+        assert (req.sla_state, req.escalation_level) == ("breached", 2)
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        before = utcnow()
+        lifecycle.reopen(req, "Still there", by_reporter=True)
+        db.session.commit()
+        assert req.status == "new" and req.escalation_level == 0 and req.sla_state == "on_track"
+        assert before + timedelta(days=2) <= req.due_at <= utcnow() + timedelta(days=2)
+        assert req.at_risk_at == req.due_at - timedelta(hours=12)  # three quarters of 2 days from now
+        assert escalate_city(a.id) == 0  # not instantly breached
+        assert escalate_city(a.id, now=req.due_at + timedelta(minutes=1)) == 1  # nor skipped when late
+        assert (req.sla_state, req.escalation_level) == ("breached", 2)
+        db.session.commit()
+
+
+def test_reopen_keeps_a_routing_rule_sla_override(app, two_tenants):
+    from civic311.tenants.catalog import RoutingRule
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category(sla_value=10, sla_unit="days")
+        db.session.add(RoutingRule(name="Urgent words", position=1, conditions={"keywords": ["gas"]},
+                                   actions={"sla_value": 4, "sla_unit": "hours"}))
+        db.session.commit()
+        req = file(description="gas smell", requested_at=utcnow() - timedelta(days=1))
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        lifecycle.reopen(req, "Smell is back", by_reporter=False)
+        db.session.commit()
+        assert timedelta(hours=3, minutes=59) < req.due_at - utcnow() <= timedelta(hours=4)

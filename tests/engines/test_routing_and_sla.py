@@ -145,3 +145,121 @@ def test_department_hours_override_the_city(two_tenants):
         db.session.flush()
         due, _ = sla.due_dates(tenant, crews, _local(2026, 3, 6, 18, 0), 2, "business_hours")
         assert due == _local(2026, 3, 7, 8, 0).astimezone(UTC)  # Saturday counts for this department
+
+
+def test_a_group_rule_routes_every_category_of_the_group(two_tenants):
+    from civic311.tenants.catalog import Category, CategoryGroup
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        streets = CategoryGroup(name="Streets")
+        db.session.add(streets)
+        db.session.flush()
+        pothole_category(group_id=streets.id)
+        db.session.add(Category(service_code="sidewalk", name="Broken sidewalk", group_id=streets.id))
+        db.session.add(Category(service_code="noise", name="Noise"))
+        crew = _department("Streets crew")
+        _rule("Streets to the crew", 1, {"group_ids": [str(streets.id)]}, {"department_id": str(crew.id),
+                                                                            "tags": ["streets"]})
+        db.session.commit()
+        pothole, sidewalk, noise = (file(service_code=code) for code in ("pothole", "sidewalk", "noise"))
+        assert pothole.department_id == crew.id and sidewalk.department_id == crew.id
+        assert pothole.tags == sidewalk.tags == ["streets"]
+        assert "Rule “Streets to the crew” matched: category group matches." in sidewalk.routing_explanation
+        assert noise.department_id is None and noise.routing_rule_id is None
+
+
+def test_time_of_day_windows_in_the_city_time_including_overnight(two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        night = _department("Night Duty")
+        lunch = _department("Lunch cover")
+        _rule("Night", 1, {"hours": ["22:00", "06:00"]}, {"department_id": str(night.id), "priority": "high"})
+        _rule("Lunch", 2, {"hours": ["12:00", "13:00"]}, {"department_id": str(lunch.id)})
+        db.session.commit()
+
+        def at(*local):
+            return file(requested_at=_local(*local).astimezone(UTC))
+
+        assert at(2026, 3, 10, 23, 30).department_id == night.id  # before midnight
+        early = at(2026, 3, 11, 5, 59)  # after midnight, still inside
+        assert early.department_id == night.id and early.priority == "high"
+        assert "filed between 22:00 and 06:00" in " ".join(early.routing_explanation)
+        assert at(2026, 3, 11, 6, 0).routing_rule_id is None  # the end is not part of the window
+        assert at(2026, 3, 11, 12, 0).department_id == lunch.id
+        assert at(2026, 3, 11, 13, 0).routing_rule_id is None
+        # The city's clock, not UTC: 23:30 in Chicago is 05:30 UTC the next day.
+        summer = at(2026, 7, 1, 23, 30)
+        assert summer.department_id == night.id and summer.requested_at.hour == 4
+
+
+def test_working_hours_rules_and_combined_conditions(two_tenants):
+    from civic311.tenants.catalog import CategoryGroup
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        streets = CategoryGroup(name="Streets")
+        db.session.add(streets)
+        db.session.flush()
+        pothole_category(group_id=streets.id)
+        day = _department("Day crew")
+        evening = _department("Evening streets")
+        _rule("Streets in the evening", 1, {"group_ids": [str(streets.id)], "hours": ["17:00", "22:00"]},
+              {"department_id": str(evening.id)})
+        _rule("Office hours", 2, {"after_hours": False}, {"department_id": str(day.id)})
+        db.session.commit()
+        tuesday_10 = file(requested_at=_local(2026, 3, 10, 10, 0).astimezone(UTC))
+        tuesday_18 = file(requested_at=_local(2026, 3, 10, 18, 0).astimezone(UTC))
+        saturday_10 = file(requested_at=_local(2026, 3, 7, 10, 0).astimezone(UTC))
+        assert tuesday_10.department_id == day.id
+        assert "filed during working hours" in " ".join(tuesday_10.routing_explanation)
+        assert tuesday_18.department_id == evening.id
+        assert saturday_10.routing_rule_id is None  # a weekend morning: neither rule holds
+
+
+def test_a_malformed_time_window_never_blocks_intake(two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        crew = _department("Midnight crew")
+        _rule("Broken window", 1, {"hours": ["", "25:00"]}, {"priority": "urgent"})
+        _rule("Until midnight", 2, {"hours": ["20:00", "24:00"]}, {"department_id": str(crew.id)})
+        db.session.commit()
+        late = file(requested_at=_local(2026, 3, 10, 23, 59).astimezone(UTC))
+        assert late.priority == "normal" and late.department_id == crew.id
+
+
+def test_a_department_with_no_working_hours_uses_the_city_calendar(two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        tenant = db.session.get(Tenant, a.id)
+        tenant.holiday_country = None
+        nobody = Department(name="Hours never set", working_hours={str(d): None for d in range(1, 8)})
+        blank = Department(name="Blank hours", working_hours={"1": [], "2": ["", ""], "3": ["09:00"]})
+        db.session.add_all([nobody, blank])
+        db.session.flush()
+        friday_4pm = _local(2026, 3, 6, 16, 0)
+        city_due, _ = sla.due_dates(tenant, None, friday_4pm, 2, "business_hours")
+        assert city_due == _local(2026, 3, 9, 9, 0).astimezone(UTC)  # the city's Mon–Fri 8–17
+        for department in (nobody, blank):
+            assert sla.due_dates(tenant, department, friday_4pm, 2, "business_hours")[0] == city_due
+        # And through intake: a category of that department still gets a due date.
+        pothole_category(department_id=nobody.id)
+        req = file(requested_at=friday_4pm.astimezone(UTC))
+        assert req.due_at == _local(2026, 3, 10, 16, 0).astimezone(UTC)  # 2 business days
+
+
+def test_with_no_hours_anywhere_the_clock_runs_around_the_clock(two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        tenant = db.session.get(Tenant, a.id)
+        tenant.working_hours = {str(d): None for d in range(1, 8)}
+        db.session.add(Holiday(day="2026-03-09", name="Ignored: nobody keeps hours"))
+        db.session.flush()
+        saturday = _local(2026, 3, 7, 23, 30)
+        assert sla.due_dates(tenant, None, saturday, 3, "business_hours")[0] == \
+            _local(2026, 3, 8, 3, 30).astimezone(UTC)  # across the DST change at 2:00: 3 real hours
+        two_days = sla.due_dates(tenant, None, saturday, 2, "business_days")[0]
+        assert two_days == saturday.astimezone(UTC) + timedelta(days=2)
+        assert sla.BusinessCalendar.for_tenant(tenant).is_open(saturday)
