@@ -34,3 +34,18 @@ def test_revoked_contract_disappears_from_the_workspace(app, world):
     assert agent.get("/t/alpha/desk/").status_code == 404
     page = agent.get("/ops/").get_data(as_text=True)
     assert "Bravotown 311, how can I help?" in page and "Alphaville" not in page
+
+
+def test_the_citys_name_and_logo_stay_in_sight_on_the_desk_and_the_workspace(app, world):
+    import re
+
+    world.a.logo_key = "local:t/alpha/branding/logo.png"
+    db.session.commit()
+    agent = client_for(app, world.operator)
+    desk = agent.get("/t/alpha/desk/").get_data(as_text=True)
+    brand = re.search(r'<a class="brand city-brand".*?</a>', desk, re.S).group(0)
+    assert re.search(r'<img src="[^"]*logo\.png[^"]*" alt="">', brand) and "Alphaville" in brand
+    assert 'data-testid="desk-city">Alphaville<' in desk
+    bravo = agent.get("/t/bravo/desk/").get_data(as_text=True)
+    assert "logo.png" not in bravo and 'data-testid="desk-city">Bravotown<' in bravo
+    assert "logo.png" in agent.get("/ops/").get_data(as_text=True)
