@@ -101,4 +101,4 @@ def seed(ctx: DemoContext) -> None:
     db.session.flush()
     ctx.say(f"Springfield settings: {len(zones)} wards, {rules} routing rules using them, the US national holidays "
             f"and {added} Illinois ones ({year}–{year + 1}). A new city starts from the platform home page: "
-            "“Start your city”.")
+            "“Start your city” (its confirmation e-mail shows at /demo/mailbox).")
