@@ -30,7 +30,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 class SignupForm(FlaskForm):
     city_name = StringField(_l("City name"), validators=[DataRequired(), Length(max=120)])
-    slug = StringField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
+    slug = StringField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40, message=_l(
+        "Use 3 to 40 lowercase letters, digits and single hyphens, starting with a letter."))])
     admin_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Your work e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(min=10, max=200)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from civic311.accounts.models import Membership, User
@@ -123,3 +124,16 @@ def test_the_confirmation_link_can_be_sent_again(app):
     assert response.status_code == 302
     assert len(LOG_OUTBOX) == 1 and LOG_OUTBOX[0]["To"] == "dana@riverton.gov"
     assert client.post("/signup/verify/resend", data={}).status_code == 400  # no CSRF token
+
+
+@pytest.mark.parametrize("slug, words", [("admin", "reserved"), ("www", "reserved"), ("Open311", "reserved"),
+                                         ("9lives", "starting with a letter"), ("river--ton", "single hyphens"),
+                                         ("ab", "3 to 40")])
+def test_a_reserved_or_malformed_address_is_refused_on_submit_too(platform_client, ctx, slug, words):
+    """The live check is a convenience: the server refuses the same addresses when the form is sent."""
+    response = _signup(platform_client, slug=slug)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="slug-error"' in html and words in html
+    assert db.session.scalar(select(Tenant)) is None
+    assert db.session.scalar(select(User).where(User.email == "dana@riverton.gov")) is None
