@@ -8,6 +8,7 @@ later one (SQLAlchemy's StaleDataError). Both must give the same answer."""
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 
@@ -19,7 +20,7 @@ from civic311.db import db
 from civic311.platform.models import RequestEvent, ServiceRequest
 from civic311.tenancy import tenant_context
 from tests.conftest import csrf_token_from
-from tests.console.conftest import client_for
+from tests.console.conftest import client_for, file
 
 
 def _version(html: str, action: str) -> str:
@@ -148,4 +149,48 @@ def test_truly_simultaneous_changes_give_the_same_answer(app, world, pause_flush
                                               "csrf_token": csrf_token_from(body)})
     assert retry.status_code == 302
     assert _messages(world).get("We are on it") == "public_reply"
+    assert _messages(world).get("Crew on site") == "internal_note"
+
+
+def test_a_bulk_change_racing_another_person_skips_that_request_and_says_so(app, world, pause_flush_in_thread):
+    """Bulk status change: the request someone else changed at the same moment is reported, not
+    overwritten; the others are changed."""
+    with tenant_context(world.a.id):
+        second = file("POTHOLE", address="200 Main St")
+        second_id, second_number = str(second.id), second.number
+        db.session.commit()
+    sup, admin = client_for(app, world.supervisor), client_for(app, world.admin)
+    queue = sup.get("/t/alpha/queue").get_data(as_text=True)
+    detail = admin.get(f"/t/alpha/requests/{world.pothole.number}").get_data(as_text=True)
+    ident = str(world.pothole.id)
+    versions = {rid: re.search(rf'name="v-{rid}" value="(\d+)"', queue).group(1) for rid in (ident, second_id)}
+    results: dict = {}
+
+    def bulk():
+        response = sup.post("/t/alpha/queue/bulk", data={
+            "csrf_token": csrf_token_from(queue), "action": "status", "status": "in_progress", "assignee": "none",
+            "selected": [ident, second_id], **{f"v-{rid}": v for rid, v in versions.items()},
+            "back": "/t/alpha/queue"})
+        results["status"] = response.status_code
+
+    late = threading.Thread(target=bulk, name="bulk")
+    pause_flush_in_thread["thread"] = late
+    late.start()
+    try:
+        assert pause_flush_in_thread["reached"].wait(30)
+        ok = admin.post(f"/t/alpha/requests/{world.pothole.number}/note", data={
+            "note-message": "Crew on site", "note-version": _version(detail, "note"),
+            "csrf_token": csrf_token_from(detail)})
+        assert ok.status_code == 302
+    finally:
+        pause_flush_in_thread["go"].set()
+        late.join(30)
+    assert results["status"] == 302
+    after = html.unescape(sup.get("/t/alpha/queue").get_data(as_text=True))
+    assert f"Not changed: {world.pothole.number} (someone else changed it first)" in after
+    assert f"Updated 1 requests: {second_number}" in after
+    db.session.expire_all()
+    with tenant_context(world.a.id):
+        assert db.session.get(ServiceRequest, (world.a.id, world.pothole.id)).status == "new"
+        assert db.session.get(ServiceRequest, (world.a.id, second.id)).status == "in_progress"
     assert _messages(world).get("Crew on site") == "internal_note"
