@@ -146,6 +146,9 @@ def test_live_answers_are_the_desks_own_results_for_this_city_only(app, world):
     assert "¿Cuándo recogen muebles?" in agent.get("/t/alpha/desk/answers?q=sofa&answers_in=es").get_data(as_text=True)
     # Answers in Spanish for the caller leave the agent's own screens in their language.
     assert "<h1>Agent desk</h1>" in agent.get("/t/alpha/desk/?q=sofa&answers_in=es").get_data(as_text=True)
+    spanish_agent = client_for(app, world.clerk)  # an agent whose own screens are in Spanish
+    assert 'data-summary="1 respuesta para «old couch»."' in spanish_agent.get(
+        "/t/alpha/desk/answers?q=old+couch&lang=es").get_data(as_text=True)
     nothing = agent.get("/t/alpha/desk/answers?q=zebra").get_data(as_text=True)
     assert 'data-summary="No answer matches “zebra”."' in nothing
     assert "bulk trash" not in agent.get("/t/bravo/desk/answers?q=couch").get_data(as_text=True)
