@@ -22,7 +22,8 @@ class Step:
 STEPS = (
     Step("catalog", _l("Departments and categories"), "settings.catalog",
          _l("What residents can report, which department handles it, and how fast.")),
-    Step("branding", _l("Branding"), "settings.branding", _l("Logo, colours, welcome text, phone and hours, and the map.")),
+    Step("branding", _l("Branding"), "settings.branding",
+         _l("Logo, colours, welcome text, phone and hours, and the map.")),
     Step("channels", _l("Channels"), "settings.channels",
          _l("Portal, Open311 API, agent desk, e-mail and SMS, and which categories each offers.")),
     Step("hours", _l("Working hours and holidays"), "settings.hours",
