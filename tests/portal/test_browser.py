@@ -364,3 +364,26 @@ def test_use_my_location_sets_the_point(city, live_server, browser):
         assert (req.lat, req.lng, req.address) == (39.799, -89.644, None)
     finally:
         context.close()
+
+
+def test_portal_switched_off_shows_other_ways_in_both_languages(city, live_server, phone):
+    from civic311.tenants.models import Tenant
+
+    with tenant_context(city.id):
+        tenant = db.session.get(Tenant, city.id)
+        tenant.channels = {**tenant.channels, "portal": False}
+        tenant.contact_email = "311@springfield.test"
+        db.session.commit()
+    page = phone
+    page.goto(_url(live_server, "/?lang=es"))
+    says(page, "Springfield no recibe reportes en este sitio web")
+    page.get_by_role("link", name="Cómo reportar un problema").click()
+    page.wait_for_url(re.compile(r"/report$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cómo reportar un problema a Springfield")
+    expect(page.get_by_role("link", name="(217) 555-0311").first).to_be_visible()
+    expect(page.locator("#reporting-closed form")).to_have_count(0)
+    _check(page, "portal-off-es")
+    page.goto(_url(live_server, "/report?lang=en"))
+    says(page, "Springfield does not take reports on this website")
+    expect(page.get_by_role("link", name="311@springfield.test")).to_be_visible()
+    _check(page, "portal-off-en")
