@@ -371,16 +371,31 @@ def add_holiday(day: str, name: str) -> Holiday:
     from datetime import date
 
     try:
-        date.fromisoformat(day)
+        when = date.fromisoformat(day)
     except ValueError:
         raise SettingsError("day", _("This is not a real date.")) from None
     if db.session.scalar(select(Holiday.id).where(Holiday.day == day)):
         raise SettingsError("day", _("This day is already a holiday."))
+    national = _national_holiday_on(tenant().holiday_country, when)
+    if national:  # it already stops the clock; a second row would list it twice
+        raise SettingsError("day", _("This day is already a national holiday (%(name)s): the national calendar "
+                                     "counts it.", name=national))
     holiday = Holiday(day=day, name=name.strip())
     db.session.add(holiday)
     db.session.flush()
     audit.record("holiday.added", target=holiday, details={"day": day, "name": name})
     return holiday
+
+
+def _national_holiday_on(country: str | None, day) -> str | None:
+    import holidays
+
+    if not country:
+        return None
+    try:
+        return holidays.country_holidays(country, years=day.year).get(day)
+    except NotImplementedError:
+        return None
 
 
 def delete_holiday(holiday: Holiday) -> None:

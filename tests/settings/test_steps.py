@@ -188,8 +188,12 @@ def test_working_hours_holidays_and_escalation(app):
                                             "open3": "1", "start3": "09:00", "end3": "12:00"}).status_code == 302
     assert _in_city(app, lambda t: t.working_hours) == {"1": ["07:30", "16:30"], "3": ["09:00", "12:00"]}
     christmas = {"holiday-day": "2026-12-25", "holiday-name": "Christmas"}
-    assert _post(client, "/hours/holidays", christmas).status_code == 302
-    again = _post(client, "/hours/holidays", {"holiday-day": "2026-12-25", "holiday-name": "Christmas"})
+    national = _post(client, "/hours/holidays", christmas)  # the national calendar (on by default) has it
+    assert national.status_code == 422 and "already a national holiday (Christmas Day)" in national.get_data(
+        as_text=True)
+    christmas_eve = {"holiday-day": "2026-12-24", "holiday-name": "Christmas Eve"}
+    assert _post(client, "/hours/holidays", christmas_eve).status_code == 302
+    again = _post(client, "/hours/holidays", christmas_eve)
     assert again.status_code == 422 and "already a holiday" in again.get_data(as_text=True)
     bad_day = _post(client, "/hours/holidays", {"holiday-day": "2026-02-30", "holiday-name": "Nope"})
     assert bad_day.status_code == 422 and "not a real date" in bad_day.get_data(as_text=True)
