@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,20 +44,31 @@ def _first_photo_key(tenant_id, request_id):
             .order_by(Attachment.created_at).limit(1).scalar_subquery())
 
 
+@functools.cache
 def request_rows() -> Select:
-    """The public columns, the department's name and the first photo's key of every request."""
+    """The public columns, the department's name and the first photo's key of every request. Built once:
+    a statement is immutable (each `.where()` returns a new one), and building it cost more than running it."""
     return select(*REQUEST_COLUMNS, Department.name.label("department_name"),
                   _first_photo_key(SR.tenant_id, SR.id).correlate(SR).label("photo_key")).outerjoin(
         Department, and_(Department.tenant_id == SR.tenant_id, Department.id == SR.department_id))
 
 
 def _page_rows(tenant: Tenant) -> Select:
-    """request_rows() without the photo: a search filters, orders and cuts this, then `with_photos` adds
+    """request_rows() without the photo: a search filters, orders and cuts this, then `_newest_first` adds
     the photo lookup for the page's rows only (after LIMIT/OFFSET, not for every row skipped).
     The tenant is filtered here explicitly: the ORM's tenant criteria do not reach inside a subquery."""
+    return _all_page_rows().where(SR.tenant_id == tenant.id)
+
+
+@functools.cache
+def _all_page_rows() -> Select:
     return select(SR.tenant_id, *REQUEST_COLUMNS, Department.name.label("department_name")).outerjoin(
-        Department, and_(Department.tenant_id == SR.tenant_id, Department.id == SR.department_id)).where(
-        SR.tenant_id == tenant.id)
+        Department, and_(Department.tenant_id == SR.tenant_id, Department.id == SR.department_id))
+
+
+@functools.cache
+def _photo_column():
+    return _first_photo_key(SR.tenant_id, SR.id).correlate(SR).label("photo_key")
 
 
 def with_photos(page: Select) -> Select:
@@ -73,7 +85,7 @@ def _newest_first(query: Select, window: Window, offset: int) -> Select:
     query = query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(window.limit)
     if offset:
         return with_photos(query.offset(offset))
-    return query.add_columns(_first_photo_key(SR.tenant_id, SR.id).correlate(SR).label("photo_key"))
+    return query.add_columns(_photo_column())
 
 
 @dataclass

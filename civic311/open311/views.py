@@ -76,11 +76,19 @@ def resource(rule: str, methods: tuple[str, ...] = ("GET",), tenant: bool = True
                 allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
                 if request.method == "OPTIONS":
                     return current_app.response_class(status=204, headers={"Allow": ", ".join(sorted(allowed))})
-                if request.method not in allowed:
-                    raise Open311Error(405, _("Method %(m)s is not allowed here.", m=request.method),
-                                       headers={"Allow": ", ".join(sorted(allowed))})
                 if any("\x00" in str(value) for value in kwargs.values()):
                     raise Open311Error(400, _("Parameters cannot contain NUL characters."))
+                if request.method not in allowed:
+                    # The contract: 404 when a resource does not exist, 403 for a bad key, 400 for everything
+                    # else, a wrong method included. So a resource named in the path is looked up first, as a
+                    # GET would (its views only read), and Allow still names the methods that work.
+                    if tenant:
+                        site.enter_tenant()
+                    if kwargs and methods == ("GET",):
+                        view(fmt, **kwargs)
+                    raise Open311Error(400, _("Method %(m)s is not allowed here: use %(allowed)s.",
+                                              m=request.method, allowed=", ".join(sorted(allowed))),
+                                       headers={"Allow": ", ".join(sorted(allowed))})
                 if tenant:
                     site.enter_tenant()
                 return view(fmt, **kwargs)
@@ -293,9 +301,17 @@ def service_request_updates(fmt: str):
 
 # --- the OpenAPI document and everything else under /open311/ -----------------------------------
 
-@bp.route("/v2/openapi.json", methods=["GET"])
+@bp.route("/v2/openapi.json", methods=ALL_METHODS)
 def openapi_document():
     from civic311.open311.openapi import document
+
+    g.open311_fmt = "json"
+    if request.method == "OPTIONS":
+        return current_app.response_class(status=204, headers={"Allow": "GET, HEAD"})
+    if request.method not in ("GET", "HEAD"):
+        return render_error("json", Open311Error(400, _("Method %(m)s is not allowed here: use %(allowed)s.",
+                                                        m=request.method, allowed="GET, HEAD"),
+                                                 headers={"Allow": "GET, HEAD"}))
 
     server = tenant_url(g.site.tenant, "") if g.get("site") and g.site.kind == "tenant" else platform_url("")
     response = jsonify(document(server))
@@ -316,7 +332,11 @@ def _http_error(exc: HTTPException):
     descriptions = {404: _("Not found."), 405: _("Method not allowed."), 413: _("The upload is too large."),
                     429: _("Too many requests.")}
     text = descriptions.get(status, exc.description if status < 500 else _("Something went wrong."))
-    return render_error(g.get("open311_fmt") or _fmt_from_path(), Open311Error(status, text))
+    headers = {}
+    if status == 405:  # e.g. POST to openapi.json: the contract answers 400, with Allow kept
+        status = 400
+        headers = {k: v for k, v in exc.get_headers() if k == "Allow"}
+    return render_error(g.get("open311_fmt") or _fmt_from_path(), Open311Error(status, text, headers=headers))
 
 
 @bp.errorhandler(Exception)

@@ -379,12 +379,48 @@ def test_default_window_is_90_days(alpha, cities, fmt):
 
 # --- errors in general ------------------------------------------------------------------------------
 
+WRONG_METHODS = [("DELETE", "/open311/v2/services", "GET, HEAD"), ("POST", "/open311/v2/services/pothole", "GET, HEAD"),
+                 ("PUT", "/open311/v2/requests", "GET, HEAD, POST"), ("PATCH", "/open311/v2/requests/ALP-26-000001",
+                                                                      "GET, HEAD"),
+                 ("DELETE", "/open311/v2/tokens/abc", "GET, HEAD"), ("POST", "/open311/v2/discovery", "GET, HEAD"),
+                 ("PUT", "/open311/v2/servicerequestupdates", "GET, HEAD, POST")]
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_wrong_method_and_unknown_paths_answer_error_bodies(alpha, fmt):
-    response = alpha.delete(f"/open311/v2/services.{fmt}")
-    assert response.status_code == 405 and errors_of(response, fmt)[0][0] == 405
+@pytest.mark.parametrize(("method", "path", "allow"), WRONG_METHODS, ids=[f"{m} {p}" for m, p, _ in WRONG_METHODS])
+def test_a_wrong_method_is_400_with_the_error_body(alpha, cities, fmt, method, path, allow):
+    """The contract: 404 when a resource does not exist, 403 for a bad key, 400 for everything else."""
+    if "ALP-26-000001" in path:
+        path = path.replace("ALP-26-000001", new_request(alpha, cities["alpha"].key))
+    if "tokens" in path:
+        body = json.loads(create(alpha, cities["alpha"].key, "json", service_code="bulky", address_string="1 Elm").data)
+        path = path.replace("abc", body[0]["token"])
+    response = alpha.open(f"{path}.{fmt}", method=method, data={"api_key": cities["alpha"].key})
+    assert response.status_code == 400, response.data
+    errors = errors_of(response, fmt)
+    assert errors[0][0] == 400 and method in errors[0][1]
+    assert response.headers["Allow"] == allow
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unknown_paths_answer_404_error_bodies(alpha, fmt):
     response = alpha.get(f"/open311/v2/nothing-here.{fmt}")
     assert response.status_code == 404 and errors_of(response, fmt)[0][0] == 404
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_wrong_method_on_a_resource_that_does_not_exist_is_404(alpha, cities, fmt):
+    """404 when a resource does not exist comes first: the method is wrong, but there is nothing there."""
+    for method, path in (("POST", "/open311/v2/requests/ALP-26-999999"), ("DELETE", "/open311/v2/services/nope"),
+                         ("PUT", "/open311/v2/tokens/nope")):
+        response = alpha.open(f"{path}.{fmt}", method=method)
+        assert response.status_code == 404 and errors_of(response, fmt)[0][0] == 404
+
+
+def test_a_wrong_method_on_the_openapi_document_is_400_too(alpha):
+    response = alpha.post("/open311/v2/openapi.json")
+    assert response.status_code == 400 and errors_of(response, "json")[0][0] == 400
+    assert "GET" in response.headers["Allow"]
 
 
 @pytest.mark.parametrize("path", ["/open311/v2/services.html", "/open311/v2/requests.csv",

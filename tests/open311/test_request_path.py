@@ -1,0 +1,162 @@
+"""The API's per-request path: how many SQL statements a list and a get cost, no session cookie on API
+answers, and a city's tenant row kept per process without ever serving a suspension late."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import event
+
+from civic311.db import db
+from civic311.tenancy import tenant_context
+from civic311.tenants.service import set_status
+from civic311.web.tenant_cache import tenant_cache
+from tests.open311.conftest import create, errors_of, new_request
+
+FORMATS = ("xml", "json")
+
+
+class StatementLog:
+    def __init__(self, app) -> None:
+        with app.app_context():
+            self.engine = db.engine
+        self.statements: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.statements
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+
+@pytest.fixture
+def fresh_tenant_cache():
+    """Each test starts with an empty cache and the real clock, whatever an earlier test did."""
+    tenant_cache.clear()
+    yield tenant_cache
+    tenant_cache.clock = __import__("time").monotonic
+    tenant_cache.clear()
+
+
+def test_a_list_and_a_get_cost_at_most_two_statements(app, alpha, cities, fresh_tenant_cache):
+    number = new_request(alpha, cities["alpha"].key)
+    alpha.get("/open311/v2/requests.json")  # the city's row is now known to this process
+    with StatementLog(app) as listed:
+        response = alpha.get("/open311/v2/requests.json?page_size=50")
+    assert response.status_code == 200 and len(json.loads(response.data)) == 1
+    with StatementLog(app) as got:
+        response = alpha.get(f"/open311/v2/requests/{number}.json")
+    assert response.status_code == 200 and json.loads(response.data)[0]["service_request_id"] == number
+    for statements in (listed, got):
+        # PostgreSQL: the row-level-security setting, then the one query; SQLite: the query alone.
+        assert len(statements) <= 2, statements
+        assert sum("FROM service_requests" in s for s in statements) == 1, statements
+        assert not any("FROM tenants" in s for s in statements), statements
+
+
+def test_the_first_request_of_a_city_reads_its_row_once(app, alpha, cities, fresh_tenant_cache):
+    with StatementLog(app) as first:
+        assert alpha.get("/open311/v2/services.json").status_code == 200
+    with StatementLog(app) as second:
+        assert alpha.get("/open311/v2/services.json").status_code == 200
+    assert sum("FROM tenants" in s for s in first) == 1
+    assert not any("FROM tenants" in s for s in second)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_api_answers_never_set_a_cookie(app, alpha, cities, fmt, fresh_tenant_cache):
+    number = new_request(alpha, cities["alpha"].key)
+    portal = alpha.get("/")  # a resident's browser has a portal session cookie on this host...
+    assert "session=" in portal.headers.get("Set-Cookie", "")
+    answers = [
+        alpha.get(f"/open311/v2/requests.{fmt}"),
+        alpha.get(f"/open311/v2/requests/{number}.{fmt}"),
+        alpha.get(f"/open311/v2/services.{fmt}?lang=es"),
+        alpha.get(f"/open311/v2/requests/NOPE.{fmt}"),
+        create(alpha, cities["alpha"].key, fmt, service_code="light"),
+        alpha.delete(f"/open311/v2/services.{fmt}"),
+    ]
+    assert [r.status_code for r in answers] == [200, 200, 200, 404, 200, 400]
+    for response in answers:  # ...which the API neither refreshes nor replaces
+        assert "Set-Cookie" not in response.headers, response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_error_messages_still_follow_lang_without_a_session(alpha, cities, fresh_tenant_cache):
+    response = alpha.get("/open311/v2/services/nope.json?lang=es")
+    assert response.status_code == 404
+    assert errors_of(response, "json")[0][1].startswith("No hay")
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_suspension_applies_to_the_very_next_call(alpha, cities, fmt, fresh_tenant_cache):
+    key = cities["alpha"].key
+    assert alpha.get(f"/open311/v2/services.{fmt}").status_code == 200  # the row is cached now
+    with tenant_context(cities["alpha"].tenant.id):
+        set_status(cities["alpha"].tenant, "suspended", "payment overdue")
+        db.session.commit()
+    refused = create(alpha, key, fmt, service_code="light")
+    assert refused.status_code == 403 and "suspended" in errors_of(refused, fmt)[0][1]
+    update = alpha.post(f"/open311/v2/servicerequestupdates.{fmt}", data={
+        "api_key": key, "service_request_id": "ALP-26-000001", "update_id": "u1", "status": "FIXED"})
+    assert update.status_code == 403
+    assert alpha.get(f"/open311/v2/requests.{fmt}").status_code == 200  # reading goes on
+    with tenant_context(cities["alpha"].tenant.id):
+        set_status(cities["alpha"].tenant, "active", "paid")
+        db.session.commit()
+    assert create(alpha, key, fmt, service_code="light").status_code == 200
+
+
+def test_a_change_made_by_another_process_applies_within_the_ttl(app, alpha, cities, fresh_tenant_cache):
+    now = [1000.0]
+    tenant_cache.clock = lambda: now[0]
+    key = cities["alpha"].key
+    assert alpha.get("/open311/v2/services.json").status_code == 200
+    # Another process (another worker, the billing job) suspends the city: this one hears nothing of it.
+    url = app.config["CIVIC311"].migration_database_url
+    subprocess.run([sys.executable, "-c", (
+        "import sys; from sqlalchemy import create_engine, text\n"
+        "with create_engine(sys.argv[1]).begin() as c:\n"
+        "    c.execute(text(\"UPDATE tenants SET status = 'suspended' WHERE slug = 'alpha'\"))\n"), url], check=True)
+    now[0] += tenant_cache.ttl + 0.1
+    refused = create(alpha, key, "json", service_code="light")
+    assert refused.status_code == 403 and "suspended" in errors_of(refused, "json")[0][1]
+
+
+def test_a_canceled_city_disappears_at_once_and_a_new_city_appears_at_once(alpha, bravo, cities, on_host,
+                                                                           fresh_tenant_cache):
+    assert alpha.get("/open311/v2/services.json").status_code == 200
+    assert on_host("charlie.localhost").get("/open311/v2/services.json").status_code == 404
+    with tenant_context(cities["alpha"].tenant.id):
+        set_status(cities["alpha"].tenant, "canceled", "closed the account")
+        db.session.commit()
+    gone = alpha.get("/open311/v2/services.json")
+    assert gone.status_code == 404 and errors_of(gone, "json")[0][0] == 404
+    from civic311.tenants.service import create_tenant
+
+    create_tenant(slug="charlie", name="Charlieton")
+    db.session.commit()
+    assert on_host("charlie.localhost").get("/open311/v2/services.json").status_code == 200
+    # Each host still gets its own city: bravo's answers are bravo's.
+    services = json.loads(bravo.get("/open311/v2/services.json").data)
+    assert {s["service_code"] for s in services} == {"pothole", "graffiti", "bulky", "light"}
+
+
+def test_a_view_changing_the_tenant_in_place_does_not_change_the_cache(app, alpha, cities, fresh_tenant_cache):
+    from flask import g
+
+    assert alpha.get("/open311/v2/services.json").status_code == 200
+    with app.test_request_context("/open311/v2/services.json", base_url="http://alpha.localhost"):
+        app.preprocess_request()
+        g.tenant.channels["api"] = False  # never flushed: the change must stay in this request
+        db.session.rollback()
+        db.session.expunge_all()  # the next request has a session of its own, as in production
+    assert create(alpha, cities["alpha"].key, "json", service_code="light").status_code == 200
