@@ -40,6 +40,7 @@ class Settings:
     smtp_url: str = ""
     mail_from: str = "civic311 <no-reply@civic311.test>"
     sms_url: str = ""
+    geocoder_url: str = ""
     platform_domain: str = "localhost"
     preferred_scheme: str = "http"
     secret_key: str = ""
@@ -69,6 +70,7 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "PREFERRED_URL_SCHEME": self.preferred_scheme,
             "WTF_CSRF_TIME_LIMIT": None,
+            "GEOCODER_URL": self.geocoder_url,
             "CIVIC311": self,
         }
 
@@ -113,6 +115,7 @@ def load_settings(instance_path: str | Path, overrides: dict | None = None) -> S
         smtp_url=overrides.get("smtp_url", _env("SMTP_URL")),
         mail_from=_env("MAIL_FROM", "civic311 <no-reply@civic311.test>"),
         sms_url=overrides.get("sms_url", _env("SMS_URL")),
+        geocoder_url=overrides.get("geocoder_url", _env("GEOCODER_URL")),
         platform_domain=overrides.get("platform_domain", _env("PLATFORM_DOMAIN", "localhost")).lower(),
         preferred_scheme=_env("PREFERRED_URL_SCHEME", "http"),
         secret_key=overrides.get("secret_key") or _secret_key(instance),
