@@ -225,3 +225,100 @@ def test_every_message_has_all_parts_in_both_languages(template):
     for locale in ("en", "es"):
         for part in ("subject.txt", "body.txt", "body.html", "sms.txt"):
             assert (TEMPLATE_DIR / template / locale / part).is_file(), (template, locale, part)
+
+
+def test_a_reporter_with_only_a_phone_gets_the_survey_by_text_once(app, two_tenants):
+    from civic311.platform.surveys import answer_survey
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        req = file(locale="es", contact=Contact(name="Luis", phone="+12175550123"))
+        db.session.commit()
+        drain(app)
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        drain(app)
+        texts = [m["body"] for m in sms.LOG_OUTBOX if m["to"] == "+12175550123"]
+        assert len(texts) == 3  # received, closed, survey
+        [survey] = [t for t in texts if "¿cómo atendimos" in t]
+        assert survey.startswith(f"Alphaville: ¿cómo atendimos {req.number}? http://alpha.localhost/survey/")
+        token = survey.rsplit("/survey/", 1)[1]
+        # Reopened and closed again: a new closure text, but the survey link is not sent twice.
+        lifecycle.reopen(req, "Sigue ahí", by_reporter=True)
+        db.session.commit()
+        drain(app)
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        drain(app)
+        [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"survey:{req.id}"))
+        run_job_in_app(app, "civic311.platform.outbox:deliver", str(a.id), str(message.id))  # a retried job
+        assert answer_survey(token, 5, "Rápido").score == 5
+        db.session.commit()
+    texts = [m["body"] for m in sms.LOG_OUTBOX if m["to"] == "+12175550123"]
+    assert sum("¿cómo atendimos" in t for t in texts) == 1
+    assert sum("cerrado" in t for t in texts) == 2
+    assert mail.LOG_OUTBOX == []
+
+
+def test_an_email_reporter_gets_no_survey_text(app, two_tenants, sink):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        req = file(contact=Contact(email="rosa@example.com", phone="+12175550100"))
+        db.session.commit()
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        drain(app)
+    assert sms.LOG_OUTBOX == []  # e-mail when we have it; the survey link is in the closure e-mail
+    assert "http://alpha.localhost/survey/" in text_of(sink.to("rosa@example.com")[-1])
+
+
+def _resident(**preferences):
+    from civic311.accounts.models import ResidentAccount
+
+    account = ResidentAccount(email="sam@example.com", name="Sam", password_hash="x", phone="+12175550199",
+                              **preferences)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+@pytest.mark.parametrize(("notify_email", "notify_sms", "mails", "texts"), [
+    (True, False, 2, 0), (False, True, 0, 3), (True, True, 2, 2), (False, False, 0, 0)])
+def test_a_signed_in_residents_preferences_decide_the_channels(app, two_tenants, sink, notify_email, notify_sms,
+                                                               mails, texts):
+    """Filed signed in with an e-mail: received and closed by e-mail only when the account wants e-mail,
+    by text (to the account's phone; plus the survey link when no e-mail carries it) only when it wants
+    texts."""
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        account = _resident(notify_email=notify_email, notify_sms=notify_sms)
+        req = file(contact=Contact(name="Sam", email="sam@example.com"), resident_account_id=account.id)
+        db.session.commit()
+        drain(app)
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        drain(app)
+    assert len(sink.to("sam@example.com")) == mails
+    assert len([m for m in sms.LOG_OUTBOX if m["to"] == "+12175550199"]) == texts
+
+
+def test_a_changed_preference_applies_to_the_next_message(app, two_tenants, sink):
+    from civic311.accounts.models import ResidentAccount
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        account = _resident(notify_email=True, notify_sms=False)
+        req = file(contact=Contact(name="Sam", email="sam@example.com"), resident_account_id=account.id)
+        db.session.commit()
+        drain(app)
+        lifecycle.follow(req, "neighbour@example.com")
+        db.session.get(ResidentAccount, (a.id, account.id)).notify_email = False
+        lifecycle.public_reply(req, "Crew booked.")
+        db.session.commit()
+        drain(app)
+    assert len(sink.to("sam@example.com")) == 1  # the receipt only
+    assert len(sink.to("neighbour@example.com")) == 1  # a follower's e-mail does not depend on Sam's account

@@ -16,6 +16,7 @@ from babel.dates import format_datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from civic311.accounts.models import ResidentAccount
 from civic311.db import db, utcnow
 from civic311.platform.models import Delivery, Follower, RequestEvent, ServiceRequest
 from civic311.platform.notifications.notifier import notifier_for
@@ -45,6 +46,8 @@ def handle_outbox(tenant_id: uuid.UUID, payload: dict) -> int:
     sent = 0
     for channel, address, locale, is_reporter, name in recipients(req, payload):
         context = message_context(tenant, req, event, locale, name=name, is_reporter=is_reporter, payload=payload)
+        if template == "survey" and not context["survey_url"]:
+            continue  # answered already (or no survey): nothing to ask
         key = f"{event_key}:{channel}:{address.lower()}"
         if send_once(key, channel, address, template, req.id, lambda ctx=context, loc=locale: render(
                 template, loc, ctx)):
@@ -53,26 +56,65 @@ def handle_outbox(tenant_id: uuid.UUID, payload: dict) -> int:
 
 
 def recipients(req: ServiceRequest, payload: dict) -> list[tuple[str, str, str, bool, str | None]]:
-    """(channel, address, locale, is_reporter, name) for everyone to tell; nobody for anonymous reports."""
+    """(channel, address, locale, is_reporter, name) for everyone to tell; nobody for anonymous reports.
+
+    A follower gets e-mail when we have their address, a text message otherwise. A reporter signed in
+    to a resident account gets what the account's preferences say (e-mail, texts, both or neither).
+    The "survey" message goes only to a reporter whom no e-mail reaches, by text: e-mail readers find
+    the survey link in the closure e-mail."""
     if payload.get("recipients"):  # staff messages (SLA escalation) name their recipients
         return [("email", r["email"], r.get("locale") or "en", False, r.get("name"))
                 for r in payload["recipients"] if r.get("email")]
     if req.anonymous:
         return []
+    survey = payload.get("template") == "survey"
+    account = _reporter_account(req)
     result: list[tuple[str, str, str, bool, str | None]] = []
     seen: set[str] = set()
     followers = db.session.scalars(select(Follower).where(Follower.request_id == req.id,
                                                           Follower.unsubscribed_at.is_(None)))
     for follower in followers:
+        if follower.is_reporter:
+            channels = reporter_channels(follower, account)
+            if survey:
+                channels = [] if any(c == "email" for c, _ in channels) else [(c, a) for c, a in channels if c == "sms"]
+        elif survey:
+            continue
+        else:
+            channels = _first_channel(follower.email, follower.phone)
         name = req.reporter_name if follower.is_reporter else None
-        # One channel per person: e-mail when we have it, a text message otherwise.
-        if follower.email and follower.email.lower() not in seen:
-            seen.add(follower.email.lower())
-            result.append(("email", follower.email, follower.locale, follower.is_reporter, name))
-        elif not follower.email and follower.phone and follower.phone not in seen:
-            seen.add(follower.phone)
-            result.append(("sms", follower.phone, follower.locale, follower.is_reporter, name))
+        for channel, address in channels:
+            if address.lower() in seen:
+                continue
+            seen.add(address.lower())
+            result.append((channel, address, follower.locale, follower.is_reporter, name))
     return result
+
+
+def _first_channel(email: str | None, phone: str | None) -> list[tuple[str, str]]:
+    if email:
+        return [("email", email)]
+    return [("sms", phone)] if phone else []
+
+
+def _reporter_account(req: ServiceRequest) -> ResidentAccount | None:
+    if req.resident_account_id is None:
+        return None
+    return db.session.get(ResidentAccount, (req.tenant_id, req.resident_account_id))
+
+
+def reporter_channels(follower: Follower, account: ResidentAccount | None) -> list[tuple[str, str]]:
+    """How the reporter hears from us: as their account's preferences say when they filed signed in
+    (the account's address and phone stand in for ones the report lacks), else one channel."""
+    if account is None:
+        return _first_channel(follower.email, follower.phone)
+    channels = []
+    email, phone = follower.email or account.email, follower.phone or account.phone
+    if account.notify_email and email:
+        channels.append(("email", email))
+    if account.notify_sms and phone:
+        channels.append(("sms", phone))
+    return channels
 
 
 def message_context(tenant: Tenant, req: ServiceRequest, event: RequestEvent | None, locale: str, *,
@@ -84,7 +126,7 @@ def message_context(tenant: Tenant, req: ServiceRequest, event: RequestEvent | N
     if req.due_at is not None:
         expected = format_datetime(req.due_at, "EEEE d MMMM y, HH:mm", tzinfo=tenant.timezone, locale=lang)
     survey_url = None
-    if payload["template"] in ("closed", "survey") and is_reporter and req.reporter_email:
+    if payload["template"] in ("closed", "survey") and is_reporter:
         from civic311.platform.surveys import survey_link
 
         survey_url = survey_link(tenant, req)
