@@ -5,21 +5,27 @@ ORM on each one was a round trip and a row load before any view ran. The row's c
 here for `TTL_SECONDS`; each request gets its own session-attached `Tenant` built from them (no SQL), so
 views use and change it exactly as a loaded row.
 
-Staleness is bounded two ways:
+Staleness is bounded three ways:
 - in this process, any statement that writes `tenants` or `tenant_domains` (an ORM flush, a bulk UPDATE,
   raw SQL, a TRUNCATE) empties the cache when it runs and again when its transaction commits, so a
   suspension or a new domain applies to the very next request;
-- a change made by another process (another gunicorn worker, the billing job in the worker) applies
-  here within `TTL_SECONDS`.
+- with Redis configured (every multi-process deployment), that commit also bumps a version number in
+  Redis, which each process reads at most once every `VERSION_CHECK_SECONDS`: a change made by another
+  gunicorn worker or by the billing job in the worker applies everywhere within about a second, for
+  one Redis GET per second per process rather than a database round trip per request;
+- whatever happens (Redis down, a change made by hand in psql), an entry lives at most `TTL_SECONDS`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from collections.abc import Callable
 
+from flask import current_app, has_app_context
+from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
@@ -29,7 +35,11 @@ from sqlalchemy.orm.util import identity_key
 from civic311.db import db
 from civic311.tenants.models import Tenant
 
-TTL_SECONDS = 5.0
+log = logging.getLogger("civic311.tenants")
+
+TTL_SECONDS = 30.0
+VERSION_CHECK_SECONDS = 1.0
+VERSION_KEY = "civic311:tenants:version"
 MAX_ENTRIES = 20_000  # hosts and jurisdictions of live cities; a flood of junk names is never cached
 _WRITES_TENANTS = re.compile(r"\b(tenants|tenant_domains)\b", re.IGNORECASE)
 _READ_ONLY_HEADS = ("SELECT", "select", "WITH", "with", "SAVEPOINT", "RELEASE", "PRAGMA", "pragma", "SHOW")
@@ -41,11 +51,16 @@ class TenantCache:
         self._entries: dict[str, tuple[float, dict]] = {}
         self._lock = threading.Lock()
         self.clock: Callable[[], float] = time.monotonic
+        self._next_version_check = 0.0
+        self._seen_version: bytes | None = None
 
     def tenant(self, key: str, load: Callable[[], Tenant | None]) -> Tenant | None:
         """The tenant `key` names, attached to the current session: from the cache when fresh, else
         from `load()` (whose answer is then remembered; "no such tenant" is not)."""
         now = self.clock()
+        if now >= self._next_version_check:
+            self._next_version_check = now + VERSION_CHECK_SECONDS
+            self._check_shared_version()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return _attached(entry[1])
@@ -61,6 +76,38 @@ class TenantCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def _check_shared_version(self) -> None:
+        """Forget everything if another process has changed a tenant since the last look."""
+        redis = _redis()
+        if redis is None:
+            return
+        try:
+            version = redis.get(VERSION_KEY)
+        except RedisError as exc:  # Redis down: entries still expire after TTL_SECONDS
+            log.warning("could not read the tenants version from Redis: %s", exc)
+            return
+        if version != self._seen_version:
+            self._seen_version = version
+            self.clear()
+
+
+def _redis():
+    if not has_app_context() or not current_app.config["CIVIC311"].redis_url:
+        return None
+    from civic311.jobs import redis_connection
+
+    return redis_connection(current_app._get_current_object())
+
+
+def _announce_to_other_processes() -> None:
+    redis = _redis()
+    if redis is None:
+        return
+    try:
+        redis.incr(VERSION_KEY)
+    except RedisError as exc:
+        log.warning("could not tell other processes that a tenant changed: %s", exc)
 
 
 def _attached(values: dict) -> Tenant:
@@ -110,6 +157,7 @@ def _forget_on_commit(conn) -> None:
     # the commit cached the old value.
     if conn.info.pop("civic311_tenants_written", False):
         tenant_cache.clear()
+        _announce_to_other_processes()
 
 
 @event.listens_for(Engine, "rollback")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlalchemy import event
@@ -13,7 +14,8 @@ from sqlalchemy import event
 from civic311.db import db
 from civic311.tenancy import tenant_context
 from civic311.tenants.service import set_status
-from civic311.web.tenant_cache import tenant_cache
+from civic311.web.tenant_cache import VERSION_CHECK_SECONDS, VERSION_KEY, tenant_cache
+from tests.conftest import REDIS_URL, USE_REDIS
 from tests.open311.conftest import create, errors_of, new_request
 
 FORMATS = ("xml", "json")
@@ -38,10 +40,13 @@ class StatementLog:
 
 @pytest.fixture
 def fresh_tenant_cache():
-    """Each test starts with an empty cache and the real clock, whatever an earlier test did."""
+    """Each test starts with an empty cache, the real clock and a shared-version check due, whatever an
+    earlier test did."""
     tenant_cache.clear()
+    tenant_cache._next_version_check = 0.0
     yield tenant_cache
-    tenant_cache.clock = __import__("time").monotonic
+    tenant_cache.clock = time.monotonic
+    tenant_cache._next_version_check = 0.0
     tenant_cache.clear()
 
 
@@ -115,20 +120,50 @@ def test_a_suspension_applies_to_the_very_next_call(alpha, cities, fmt, fresh_te
     assert create(alpha, key, fmt, service_code="light").status_code == 200
 
 
+def _suspend_alpha_from_another_process(app, redis_url: str = "") -> None:
+    """What another worker or the billing job does: change the row, and (with Redis) bump the version."""
+    url = app.config["CIVIC311"].migration_database_url
+    subprocess.run([sys.executable, "-c", (
+        "import sys; from sqlalchemy import create_engine, text\n"
+        "with create_engine(sys.argv[1]).begin() as c:\n"
+        "    c.execute(text(\"UPDATE tenants SET status = 'suspended' WHERE slug = 'alpha'\"))\n"
+        "if sys.argv[2]:\n"
+        "    from redis import Redis; Redis.from_url(sys.argv[2]).incr(sys.argv[3])\n"), url, redis_url,
+        VERSION_KEY], check=True)
+
+
 def test_a_change_made_by_another_process_applies_within_the_ttl(app, alpha, cities, fresh_tenant_cache):
     now = [1000.0]
     tenant_cache.clock = lambda: now[0]
     key = cities["alpha"].key
     assert alpha.get("/open311/v2/services.json").status_code == 200
-    # Another process (another worker, the billing job) suspends the city: this one hears nothing of it.
-    url = app.config["CIVIC311"].migration_database_url
-    subprocess.run([sys.executable, "-c", (
-        "import sys; from sqlalchemy import create_engine, text\n"
-        "with create_engine(sys.argv[1]).begin() as c:\n"
-        "    c.execute(text(\"UPDATE tenants SET status = 'suspended' WHERE slug = 'alpha'\"))\n"), url], check=True)
+    _suspend_alpha_from_another_process(app)  # with no word to this process, even through Redis
     now[0] += tenant_cache.ttl + 0.1
     refused = create(alpha, key, "json", service_code="light")
     assert refused.status_code == 403 and "suspended" in errors_of(refused, "json")[0][1]
+
+
+@pytest.mark.skipif(not USE_REDIS, reason="needs Redis (CIVIC311_TEST_REDIS=1)")
+def test_with_redis_another_process_change_applies_within_a_second(app, alpha, cities, fresh_tenant_cache):
+    now = [1000.0]
+    tenant_cache.clock = lambda: now[0]
+    key = cities["alpha"].key
+    assert alpha.get("/open311/v2/services.json").status_code == 200
+    _suspend_alpha_from_another_process(app, REDIS_URL)
+    now[0] += VERSION_CHECK_SECONDS + 0.1  # far below the TTL
+    refused = create(alpha, key, "json", service_code="light")
+    assert refused.status_code == 403 and "suspended" in errors_of(refused, "json")[0][1]
+
+
+@pytest.mark.skipif(not USE_REDIS, reason="needs Redis (CIVIC311_TEST_REDIS=1)")
+def test_a_change_in_this_process_is_announced_to_the_others(app, alpha, cities, fresh_tenant_cache):
+    from redis import Redis
+
+    before = int(Redis.from_url(REDIS_URL).get(VERSION_KEY) or 0)
+    with tenant_context(cities["alpha"].tenant.id):
+        set_status(cities["alpha"].tenant, "suspended", "payment overdue")
+        db.session.commit()
+    assert int(Redis.from_url(REDIS_URL).get(VERSION_KEY) or 0) > before
 
 
 def test_a_canceled_city_disappears_at_once_and_a_new_city_appears_at_once(alpha, bravo, cities, on_host,
