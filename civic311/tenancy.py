@@ -11,6 +11,7 @@ Crossing tenants is possible only inside `all_tenants(reason=...)`, which logs w
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterator
@@ -156,10 +157,14 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         return
     if _crossing_reason.get() is not None or _orm_filter_off.get():
         return
-    tenant_id = current_tenant_id()
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_tenant_criteria(current_tenant_id()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id: uuid.UUID):
+    """The loader criteria of one tenant, built once per process (an option is immutable; building one
+    analyses its lambda, which cost more than the rest of the hook)."""
+    return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(TenantScoped, "init", propagate=True)
