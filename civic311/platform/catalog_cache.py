@@ -130,8 +130,9 @@ def _fresh(session: Session, tenant_id: uuid.UUID) -> CatalogSnapshot:
             _CACHE.move_to_end(tenant_id)
             return cached
     # Read on the session's own connection (same transaction, same row-level security setting) by a
-    # short-lived session, whose objects end detached when it closes.
-    loader = Session(bind=session.connection())
+    # short-lived session, whose objects end detached when it closes; "rollback_only" keeps it from
+    # committing, opening savepoints on, or closing the caller's transaction.
+    loader = Session(bind=session.connection(), join_transaction_mode="rollback_only")
     try:
         snapshot = _load(loader, tenant_id, version=version, shared=True)
     finally:
