@@ -12,6 +12,8 @@ Two rules keep the cache honest:
   built in its session) and never fills the shared cache with rows that may still roll back;
 - cached rows are detached ORM objects shared by every session of the process: callers get a copy
   merged into their session (`Session.merge(load=False)`, no SQL), never the cached object itself.
+  The copy's JSON values (keywords, channels, question choices) are the cache's own: change a
+  category by assigning a new value, never in place (the ORM would not see an in-place change either).
 """
 
 from __future__ import annotations

@@ -61,8 +61,8 @@ def _full_catalog() -> None:
 
 def test_one_intake_is_a_handful_of_statements(app, two_tenants):
     """Before the cache: 13 statements for one intake at the service level (tenant, category,
-    department, questions, zones, rules, holidays, counter, 4 INSERTs, the outbox lookup); now 7
-    (8 on PostgreSQL)."""
+    department, questions, zones, rules, holidays, counter, 4 INSERTs, the outbox lookup; 14 on
+    PostgreSQL); now 7 (8 on PostgreSQL)."""
     a, _ = two_tenants
     with tenant_context(a.id):
         _full_catalog()
