@@ -169,3 +169,103 @@ def test_new_working_hours_set_the_next_requests_target_time(app):
     assert audit[-1].details["working_hours"]["7"] == ["00:00", "23:59"] or \
         audit[0].details["working_hours"]["7"] == ["00:00", "23:59"]
     assert _audit(app, "tenant.holiday_calendar_changed")
+
+
+def test_every_settings_change_a_city_admin_can_make_is_audited_under_their_name(app):
+    """A sweep: every POST route of the settings pages (found in the URL map, so a new one cannot slip
+    past) is called once with a valid change, and each leaves at least one audit row naming the admin."""
+    import io
+    import json
+    import re
+
+    from civic311.accounts.models import Membership
+    from civic311.accounts.service import create_operator_org
+    from civic311.platform.notifications.mail import LOG_OUTBOX
+    from civic311.tenants.catalog import Holiday, Question, Zone
+    from civic311.tenants.domains import domains_of_current_city
+    from civic311.tenants.imports import ImportJob
+    from tests.conftest import csrf_token_from
+    from tests.settings.test_imports import BOSTON
+    from tests.settings.test_steps import WARDS
+
+    read_only = {"/t/<slug>/settings/routing/test"}  # answers where a request would go; saves nothing
+    every = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("settings.") and "POST" in r.methods}
+    with app.app_context():
+        org_id = str(create_operator_org("Prairie Contact Center", "prairie").id)
+        db.session.commit()
+    LOG_OUTBOX.clear()
+    client = signed_up_admin(app)
+    client.get(re.search(r"http://localhost(/signup/verify/\S+)", LOG_OUTBOX[-1].get_content()).group(1))
+    admin_id = _admin_id(app)
+    adapter = app.url_map.bind("localhost")
+    covered: set[str] = set()
+
+    def count(tenant):
+        return len(db.session.scalars(select(AuditEvent.id)).all())
+
+    def change(path: str, data: dict | None = None, **kw) -> None:
+        url = f"{BASE}{path}"
+        token = csrf_token_from(client.get(f"{BASE}/setup").get_data(as_text=True))
+        before = _in_city(app, count)
+        response = client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
+        assert response.status_code == 302, (path, response.status_code, response.get_data(as_text=True)[:800])
+        rows = _in_city(app, lambda t: db.session.scalars(select(AuditEvent).order_by(
+            AuditEvent.created_at)).all()[before:])
+        assert rows, f"{path} changed something and left no audit row"
+        assert {r.actor_user_id for r in rows} == {admin_id}, path
+        covered.add(adapter.match(url.split("?")[0], method="POST", return_rule=True)[0].rule)
+
+    def one(model, *where):
+        return _in_city(app, lambda t: str(db.session.scalar(select(model.id).where(*where))))
+
+    change("/setup/catalog/done")
+    change("/catalog/departments", {"dept-name": "Public Works", "dept-enabled": "y"})
+    change(f"/catalog/departments/{one(Department)}/toggle")
+    change("/catalog/adopt", {"group": ["streets"]})
+    category = {"name": "Pothole", "priority": "normal", "sla_value": "2", "sla_unit": "business_days",
+                "active": "y"}
+    change("/catalog/categories/new", {**category, "service_code": "my-pothole"})
+    category_id = one(Category, Category.service_code == "my-pothole")
+    change(f"/catalog/categories/{category_id}", {**category, "sla_value": "4"})
+    change(f"/catalog/categories/{category_id}/questions", {"q-description": "Depth?", "q-datatype": "string"})
+    change(f"/catalog/questions/{one(Question, Question.description == 'Depth?')}/delete")
+    change("/branding", {"primary_color": "#1f4e79", "accent_color": "#8a3b00", "tile_url": TILE,
+                         "tile_attribution": "Riverton GIS", "map_lat": "40", "map_lng": "-105"})
+    change("/channels", {"portal": "y", "api": "y"})
+    change("/hours/working", {"open1": "1", "start1": "07:00", "end1": "15:00"})
+    change("/hours/preset", {"preset-country": "CA"})
+    change("/hours/holidays", {"holiday-day": "2026-08-14", "holiday-name": "Founders' Day"})
+    change(f"/hours/holidays/{one(Holiday)}/delete")
+    change("/hours/escalation", {"esc-breached_raise_priority": "y"})
+    change("/zones", {"kind": "ward", "replace": "y", "geojson": (io.BytesIO(json.dumps(WARDS).encode()), "w.json")},
+           content_type="multipart/form-data")
+    change(f"/zones/{one(Zone, Zone.name == 'Ward 2')}/delete")
+    change("/routing/rules", {"rule-name": "Potholes to Public Works", "rule-keywords": "pothole",
+                              "rule-priority": "high", "rule-sla_unit": "business_days"})
+    change(f"/routing/rules/{one(RoutingRule)}/delete")
+    change("/staff/invite", {"invite-email": "sam@riverton.gov", "invite-name": "Sam", "invite-role": "staff"})
+    sam = _in_city(app, lambda t: str(db.session.scalar(select(Membership.id).join(
+        User, User.id == Membership.user_id).where(User.email == "sam@riverton.gov"))))
+    change(f"/staff/{sam}/revoke")
+    change("/staff/operators", {"op-operator_org_id": org_id})
+    from civic311.accounts.models import OperatorContract
+
+    change(f"/staff/operators/{one(OperatorContract)}/revoke")
+    keys = re.findall(r'name="suggestion" value="([^"]+)"', client.get(f"{BASE}/kb").get_data(as_text=True))
+    change("/kb/adopt", {"suggestion": keys[:1]})
+    change("/domain", {"hostname": "311.riverton.gov"})
+    domain_id = _in_city(app, lambda t: str(domains_of_current_city()[0].id))
+    change(f"/domain/{domain_id}/remove")
+    change("/import", {"encoding": "utf-8", "file": (BOSTON.open("rb"), BOSTON.name)},
+           content_type="multipart/form-data")
+    job_id = one(ImportJob)
+    mapping_page = client.get(f"{BASE}/import/{job_id}").get_data(as_text=True)
+    guessed = dict(re.findall(r'<select name="(map-[a-z_]+)" id="[^"]+"[^>]*>.*?<option value="([^"]*)" selected',
+                              mapping_page, re.S))
+    change(f"/import/{job_id}", guessed)  # the guessed mapping, saved (not started)
+    change("/go-live")
+
+    assert covered == every - read_only, f"not swept: {sorted(every - read_only - covered)}"
+
+
+TILE = "https://tiles.riverton.example/{z}/{x}/{y}.png"
