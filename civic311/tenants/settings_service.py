@@ -376,7 +376,7 @@ def add_holiday(day: str, name: str) -> Holiday:
         raise SettingsError("day", _("This is not a real date.")) from None
     if db.session.scalar(select(Holiday.id).where(Holiday.day == day)):
         raise SettingsError("day", _("This day is already a holiday."))
-    national = _national_holiday_on(tenant().holiday_country, when)
+    national = national_holiday_on(tenant().holiday_country, when)
     if national:  # it already stops the clock; a second row would list it twice
         raise SettingsError("day", _("This day is already a national holiday (%(name)s): the national calendar "
                                      "counts it.", name=national))
@@ -387,7 +387,8 @@ def add_holiday(day: str, name: str) -> Holiday:
     return holiday
 
 
-def _national_holiday_on(country: str | None, day) -> str | None:
+def national_holiday_on(country: str | None, day) -> str | None:
+    """The name of the national holiday on `day` in `country`'s calendar, or None."""
     import holidays
 
     if not country:

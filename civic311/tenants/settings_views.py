@@ -285,9 +285,11 @@ def _hours_page(status=200, **forms):
     from datetime import date
 
     holidays = list(db.session.scalars(select(Holiday).order_by(Holiday.day)))
+    # Rows made before the national calendar was switched on (or by an older demo) may repeat it: say so.
+    doubled = {h.day for h in holidays if svc.national_holiday_on(g.tenant.holiday_country, date.fromisoformat(h.day))}
     policy = g.tenant.escalation_policy or {}
     return render_template(
-        "settings/hours.html", holidays=holidays, hours=g.tenant.working_hours, plain=PlainForm(),
+        "settings/hours.html", holidays=holidays, doubled=doubled, hours=g.tenant.working_hours, plain=PlainForm(),
         hour_errors=forms.get("hour_errors", {}),
         preset_form=forms.get("preset_form") or HolidayPresetForm(prefix="preset",
                                                                   country=g.tenant.holiday_country or "none"),

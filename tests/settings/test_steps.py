@@ -499,3 +499,20 @@ def test_the_rule_test_box_refuses_a_point_off_the_globe_and_saves_nothing(app):
     assert 'id="test-lat-error"' in html and 'id="test-result"' not in html
     assert _in_city(app, lambda t: db.session.scalar(select(func.count(RoutingRule.id)))) == 0
     assert not {"routing_rule.created", "routing_rule.changed"} & set(_actions(app))
+
+
+def test_an_own_holiday_that_repeats_the_national_calendar_is_pointed_out(app):
+    """Rows made before the national calendar applied (an older demo copied it) are flagged for removal."""
+    client = signed_up_admin(app)
+
+    def old_rows(tenant):
+        db.session.add_all([Holiday(day="2026-12-25", name="Christmas"), Holiday(day="2026-08-14", name="Founders")])
+        db.session.commit()
+
+    _in_city(app, old_rows)
+    page = client.get(f"{BASE}/hours").get_data(as_text=True)
+    own = page[page.index("The city’s own holidays"):]
+    christmas = own[own.index("2026-12-25"):own.index("</li>", own.index("2026-12-25"))]
+    founders = own[own.index("2026-08-14"):own.index("</li>", own.index("2026-08-14"))]
+    assert "the national calendar counts this day already" in christmas
+    assert "national calendar" not in founders
