@@ -21,7 +21,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    from civic311.web import pool_liveness
+
+    idle_checks = pool_liveness.replace_pre_ping(app)
     db.init_app(app)
+    if idle_checks:
+        with app.app_context():
+            pool_liveness.install(db.engine)
     _register_models()
     _init_extensions(app)
     _register_blueprints(app)

@@ -153,7 +153,10 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         return  # the criteria added to the parent statement propagate to these loads
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not (any(_is_scoped(m) for m in state.all_mappers) or _touches_scoped_table(state.statement)):
+    # The cheap look at the statement's tables first: `all_mappers` builds the column descriptions of
+    # the statement (a noticeable part of a fast API read); it is only needed for what the table names
+    # miss (an aliased entity, an UPDATE or DELETE of a model).
+    if not (_touches_scoped_table(state.statement) or any(_is_scoped(m) for m in state.all_mappers)):
         return
     if _crossing_reason.get() is not None or _orm_filter_off.get():
         return

@@ -15,7 +15,7 @@ from civic311.db import db
 from civic311.tenancy import tenant_context
 from civic311.tenants.service import set_status
 from civic311.web.tenant_cache import VERSION_CHECK_SECONDS, VERSION_KEY, tenant_cache
-from tests.conftest import REDIS_URL, USE_REDIS
+from tests.conftest import BACKEND, REDIS_URL, USE_REDIS
 from tests.open311.conftest import create, errors_of, new_request
 
 FORMATS = ("xml", "json")
@@ -195,3 +195,23 @@ def test_a_view_changing_the_tenant_in_place_does_not_change_the_cache(app, alph
         db.session.rollback()
         db.session.expunge_all()  # the next request has a session of its own, as in production
     assert create(alpha, cities["alpha"].key, "json", service_code="light").status_code == 200
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="needs server connections that can be cut")
+def test_a_pooled_connection_cut_while_idle_is_replaced_not_a_500(app, alpha, cities, monkeypatch):
+    """No ping per request, yet a connection the database dropped while it sat idle never fails a call."""
+    from sqlalchemy import create_engine, text
+
+    from civic311.web import pool_liveness
+
+    assert alpha.get("/open311/v2/services.json").status_code == 200  # the pool holds a connection now
+    monkeypatch.setattr(pool_liveness, "IDLE_PING_SECONDS", 0.0)  # it has been idle "long enough"
+    owner = create_engine(app.config["CIVIC311"].migration_database_url)
+    with owner.begin() as conn:
+        cut = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE usename = 'civic311_app' AND datname = current_database()")).scalar()
+    owner.dispose()
+    assert cut >= 1
+    response = alpha.get("/open311/v2/services.json")
+    assert response.status_code == 200, response.data
