@@ -315,6 +315,9 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
     number, sequence = tracking_number(tenant, requested_at)
     actor = current_actor()
     anonymous = sub.anonymous or not (contact.email or contact.phone or contact.name)
+    # A resident who chose anonymity must not be named anywhere, history included (staff read it, the
+    # audit log and exports copy it); staff filing for a caller are named as themselves.
+    actor_label = actor.label if actor.is_staff or not sub.anonymous else "anonymous resident"
     req = ServiceRequest(
         id=new_id(),
         number=number,
@@ -355,7 +358,7 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
     db.session.add(req)
     event = RequestEvent(
         id=new_id(), request_id=req.id, at=requested_at, kind="submitted", public=True,
-        actor_user_id=actor.user_id, actor_label=actor.label, operator_org_id=actor.operator_org_id,
+        actor_user_id=actor.user_id, actor_label=actor_label, operator_org_id=actor.operator_org_id,
         channel=sub.channel, to_status="new",
         message="", data={"routing": decision.explanation, "anonymous": anonymous},
     )

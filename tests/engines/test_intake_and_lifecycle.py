@@ -178,3 +178,22 @@ def test_merge_moves_sms_only_followers_too(two_tenants):
         lifecycle.merge(duplicate, original)
         phones = {f.phone for f in db.session.scalars(select(Follower).where(Follower.request_id == original.id))}
         assert "+15555550123" in phones
+
+
+def test_an_anonymous_report_by_a_signed_in_resident_names_nobody_in_its_history(two_tenants):
+    from civic311.actor import Actor, acting_as
+
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        pothole_category()
+        db.session.commit()
+        with acting_as(Actor(label="resident rosa@example.com")):
+            hidden = file(anonymous=True, contact=Contact())
+            named = file()
+        with acting_as(Actor(label="Ada Agent <ada@alpha.test>", is_staff=True)):
+            by_phone = file(anonymous=True, contact=Contact())
+        db.session.commit()
+        assert [e.actor_label for e in hidden.history] == ["anonymous resident"]
+        assert hidden.reporter_email is None and hidden.resident_account_id is None
+        assert [e.actor_label for e in named.history] == ["resident rosa@example.com"]
+        assert [e.actor_label for e in by_phone.history] == ["Ada Agent <ada@alpha.test>"]
