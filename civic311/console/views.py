@@ -192,10 +192,10 @@ def render_detail(req: ServiceRequest, given: dict | None = None, *, conflict: s
 
 
 def _who(req: ServiceRequest, event: RequestEvent) -> str:
-    """Who did it, as the history shows it. A resident who reported anonymously while signed in is
-    recorded under their e-mail; staff must not learn it from the history, so it reads "the reporter"."""
+    """Who did it, as the history shows it. Intake records an anonymous resident as "anonymous resident";
+    requests filed before it did were recorded under the resident's e-mail, which staff must not learn."""
     label = event.actor_label or _("system")
-    if req.anonymous and event.actor_user_id is None and label.startswith("resident "):
+    if req.anonymous and event.actor_user_id is None and label.startswith(("resident ", "anonymous resident")):
         return _("The reporter (anonymous)")
     return label
 

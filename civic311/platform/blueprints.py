@@ -11,12 +11,14 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from civic311.db import db
-from civic311.platform import storage, surveys
+from civic311.platform import routing_text, storage, surveys
 from civic311.platform.models import ServiceRequest
 from civic311.web.hosts import restrict_to
 
 bp = Blueprint("platform", __name__, template_folder="templates")
 restrict_to(bp, "tenant")
+# Any page (console, settings) shows a stored routing sentence in its reader's language.
+bp.add_app_template_filter(routing_text.in_reader_language, "routing_line")
 
 SCORES = [("5", _l("5 — Excellent")), ("4", _l("4 — Good")), ("3", _l("3 — Fair")), ("2", _l("2 — Poor")),
           ("1", _l("1 — Very poor"))]

@@ -13,6 +13,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from civic311.platform import catalog_cache
+from civic311.platform import routing_text as explain
 from civic311.platform.catalog_cache import RuleInfo
 from civic311.tenants.catalog import Category
 from civic311.tenants.models import Tenant
@@ -55,20 +56,20 @@ def route(tenant: Tenant, item: RoutingInput) -> RoutingDecision:
         zone_id=zone.id if zone else None,
     )
     if zone is not None:
-        decision.explanation.append(f"Location is in zone {zone.name}.")
+        decision.explanation.append(explain.say(explain.ZONE, zone=zone.name))
     for rule in catalog.rules:
         reasons = _matches(rule, tenant, item, zone.id if zone else None)
         if reasons is None:
             continue
         decision.rule_id = rule.id
-        decision.explanation.append(f"Rule “{rule.name}” matched: {'; '.join(reasons) or 'always'}.")
+        decision.explanation.append(explain.rule_matched(rule.name, reasons))
         _apply(rule.actions, decision)
         break
     else:
-        decision.explanation.append("No routing rule matched: the category's default department.")
+        decision.explanation.append(explain.NO_RULE)
     department = catalog.department(decision.department_id)
     if department is not None:
-        decision.explanation.append(f"Sent to {department.name}.")
+        decision.explanation.append(explain.say(explain.SENT_TO, department=department.name))
     return decision
 
 
@@ -79,30 +80,30 @@ def _matches(rule: RuleInfo, tenant: Tenant, item: RoutingInput, zone_id: uuid.U
     if cond.get("category_ids"):
         if str(item.category.id) not in cond["category_ids"]:
             return None
-        reasons.append(f"category is {item.category.name}")
+        reasons.append(explain.say(explain.BY_CATEGORY, category=item.category.name))
     if cond.get("group_ids"):
         if not item.category.group_id or str(item.category.group_id) not in cond["group_ids"]:
             return None
-        reasons.append("category group matches")
+        reasons.append(explain.BY_GROUP)
     if cond.get("zone_ids"):
         if zone_id is None or str(zone_id) not in cond["zone_ids"]:
             return None
-        reasons.append("location is in the rule's zone")
+        reasons.append(explain.BY_ZONE)
     if cond.get("keywords"):
         text = (item.description or "").lower()
         found = [k for k in cond["keywords"] if k and k.lower() in text]
         if not found:
             return None
-        reasons.append(f"description mentions {', '.join(found)}")
+        reasons.append(explain.say(explain.BY_KEYWORDS, words=", ".join(found)))
     if cond.get("channels"):
         if item.channel not in cond["channels"]:
             return None
-        reasons.append(f"channel is {item.channel}")
+        reasons.append(explain.say(explain.BY_CHANNEL, channel=item.channel))
     if "after_hours" in cond and cond["after_hours"] is not None:
         after = is_after_hours(tenant, item.at)
         if after != bool(cond["after_hours"]):
             return None
-        reasons.append("filed after hours" if after else "filed during working hours")
+        reasons.append(explain.AFTER_HOURS if after else explain.DURING_HOURS)
     if cond.get("hours"):
         window = time_window(cond["hours"])
         if window is None:  # a rule nobody can read never matches; it must not stop the request
@@ -113,7 +114,7 @@ def _matches(rule: RuleInfo, tenant: Tenant, item: RoutingInput, zone_id: uuid.U
         inside = start <= local < end if start <= end else (local >= start or local < end)
         if not inside:
             return None
-        reasons.append(f"filed between {cond['hours'][0]} and {cond['hours'][1]}")
+        reasons.append(explain.say(explain.BETWEEN, start=cond["hours"][0], end=cond["hours"][1]))
     return reasons
 
 

@@ -263,3 +263,26 @@ def test_with_no_hours_anywhere_the_clock_runs_around_the_clock(two_tenants):
         two_days = sla.due_dates(tenant, None, saturday, 2, "business_days")[0]
         assert two_days == saturday.astimezone(UTC) + timedelta(days=2)
         assert sla.BusinessCalendar.for_tenant(tenant).is_open(saturday)
+
+
+def test_staff_read_the_stored_explanation_in_their_own_language(app):
+    from flask_babel import force_locale
+
+    from civic311.platform import routing_text as explain
+
+    stored = [explain.say(explain.ZONE, zone="Ward 2"),
+              explain.rule_matched("Night crew", [explain.say(explain.BY_KEYWORDS, words="gas, smell"),
+                                                  explain.say(explain.BETWEEN, start="22:00", end="06:00")]),
+              explain.say(explain.SENT_TO, department="Water"), "A sentence from older data."]
+    assert stored[1] == "Rule “Night crew” matched: description mentions gas, smell; filed between 22:00 and 06:00."
+    with app.test_request_context(), force_locale("es"):
+        shown = [explain.in_reader_language(line) for line in stored]
+    assert shown == ["La ubicación está en la zona Ward 2.",
+                     "Se aplicó la regla «Night crew»: la descripción menciona gas, smell; "
+                     "presentado entre las 22:00 y las 06:00.",
+                     "Enviado a Water.", "A sentence from older data."]
+    with app.test_request_context(), force_locale("en"):
+        assert [explain.in_reader_language(line) for line in stored] == stored
+    with app.test_request_context(), force_locale("es"):
+        always = explain.in_reader_language(explain.rule_matched("Everything", []))
+    assert always == "Se aplicó la regla «Everything»: siempre."
