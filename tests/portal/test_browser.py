@@ -198,6 +198,8 @@ def test_track_follow_reopen_and_survey(city, live_server, phone):
     page.get_by_role("button", name="Send my answer").click()
     says(page, f"Your answer about report {number} helps us do better.")
     _check(page, "track-06-survey-thanks")
+    page.get_by_role("link", name=f"See report {number}").click()  # back to the request page
+    page.wait_for_url(re.compile(f"/requests/{number}$"))
     page.goto(_url(live_server, f"/requests/{number}?t={token}"))
     says(page, "Thank you: you rated this service 4 out of 5.")
     expect(page.get_by_role("link", name="Rate the service")).to_have_count(0)
