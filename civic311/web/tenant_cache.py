@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from civic311.db import db
@@ -124,8 +124,8 @@ def _attached(values: dict) -> Tenant:
                 set_committed_value(identity, key, _copy(values[key]))
         return identity
     tenant = Tenant.__mapper__.class_manager.new_instance()
-    for key, value in values.items():
-        set_committed_value(tenant, key, _copy(value))
+    # As a query's row loader does: values straight into the instance's dict, then marked as committed.
+    instance_dict(tenant).update({key: _copy(value) for key, value in values.items()})
     make_transient_to_detached(tenant)
     session.add(tenant)
     return tenant
