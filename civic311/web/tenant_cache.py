@@ -86,6 +86,8 @@ class TenantCache:
             version = redis.get(VERSION_KEY)
         except RedisError as exc:  # Redis down: entries still expire after TTL_SECONDS
             log.warning("could not read the tenants version from Redis: %s", exc)
+            # Do not make a request a second wait for Redis's timeout: look again after a TTL.
+            self._next_version_check = self.clock() + self.ttl
             return
         if version != self._seen_version:
             self._seen_version = version
