@@ -1,7 +1,8 @@
 """What a city may use: its plan's features, overridden one by one by the platform admin's flags.
 
-A city in trial gets every feature, so the clerk setting it up can try the whole product; once it
-subscribes, its plan decides. A platform admin can switch one feature on or off for one city (a pilot,
+A city with no plan gets every feature: in trial, so the clerk setting it up can try the whole product,
+or run by the platform without a Stripe subscription (created with `civic311 tenants create`, invoiced
+by hand). Once a city subscribes, its plan decides. A platform admin can switch one feature on or off for one city (a pilot,
 a negotiated deal, a misbehaving integration): the flag, when present, wins over the plan.
 
 Flags whose names start with "_" are the platform's own bookkeeping (e.g. an admin hold on billing) and
@@ -40,7 +41,7 @@ class FeatureNotInPlan(PermissionError):  # noqa: N818 — reads as the sentence
 
 
 def plan_gives(city: _City, feature: str) -> bool:
-    if city.status == "trial" and not city.plan_code:
+    if not city.plan_code:
         return True
     plan = get_plan(city.plan_code)
     return bool(plan and feature in plan.features)

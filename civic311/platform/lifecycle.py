@@ -130,10 +130,10 @@ def close(req: ServiceRequest, reason: str, *, version: int | None = None, note:
     event = record_event(req, "closed", public=True, message=note, from_status=previous, to_status="closed",
                          data=data, channel=channel, detailed_status=req.detailed_status,
                          external_update_id=external_update_id, notify_template="closed")
-    if not req.anonymous and (req.reporter_email or req.reporter_phone):
-        from civic311.platform.surveys import open_survey
+    from civic311.platform import surveys
 
-        open_survey(req)
+    if not req.anonymous and (req.reporter_email or req.reporter_phone) and surveys.offered():
+        surveys.open_survey(req)
         if req.reporter_phone or req.resident_account_id:
             # E-mail readers get the link in the closure e-mail; someone reached only by text gets it
             # in a text of its own, once per request however often it is closed (the key says so).

@@ -13,9 +13,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from civic311.billing.entitlements import has_feature
 from civic311.db import db, utcnow
 from civic311.platform.intake import FieldError, IntakeError
 from civic311.platform.models import ServiceRequest, SurveyResponse
+from civic311.tenancy import current_tenant_id
 from civic311.tenants.models import Tenant
 
 MAX_COMMENT = 2000
@@ -33,6 +35,12 @@ def _token_for(survey: SurveyResponse) -> str:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def offered() -> bool:
+    """Whether the current city asks its reporters to rate the service (a feature of its plan)."""
+    city = db.session.get(Tenant, current_tenant_id())
+    return city is not None and has_feature(city, "surveys")
 
 
 def open_survey(req: ServiceRequest) -> SurveyResponse:

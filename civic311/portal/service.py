@@ -236,6 +236,12 @@ def reporter_survey(req: ServiceRequest) -> ReporterSurvey:
     return ReporterSurvey(token=token)
 
 
+def surveys_offered() -> bool:
+    from civic311.platform import surveys
+
+    return surveys.offered()
+
+
 def open_reporter_survey(req: ServiceRequest) -> str:
     """Open the survey for a reporter who left no e-mail (closure opens it only for e-mail reporters);
     returns the token that opens its page."""
@@ -243,6 +249,8 @@ def open_reporter_survey(req: ServiceRequest) -> str:
 
     if req.status != "closed":
         raise PortalError("survey", _("Only a closed request can be rated."))
+    if not surveys.offered():
+        raise PortalError("survey", _("This city does not ask for ratings."))
     surveys.open_survey(req)
     token = surveys.survey_token(req)
     if token is None:

@@ -38,6 +38,8 @@ def _survey(req: ServiceRequest, token: str | None) -> service.ReporterSurvey | 
     """The survey after closure, for the reporter only (proven by their signed link or account)."""
     if req.status != "closed" or not service.is_reporter(req, resident(), token):
         return None
+    if not service.surveys_offered():  # the city's plan has no surveys (or the platform switched them off)
+        return None
     return service.reporter_survey(req)
 
 

@@ -20,9 +20,9 @@ def a_city(status="active", plan_code="town", flags=None):
     return SimpleNamespace(status=status, plan_code=plan_code, feature_flags=flags or {})
 
 
-def test_a_trial_city_may_try_everything():
-    trial = a_city(status="trial", plan_code=None)
-    assert all(has_feature(trial, feature) for feature in FEATURES)
+def test_a_city_without_a_plan_may_use_everything():
+    trial, managed = a_city(status="trial", plan_code=None), a_city(status="active", plan_code=None)
+    assert all(has_feature(trial, feature) and has_feature(managed, feature) for feature in FEATURES)
 
 
 def test_a_paying_city_gets_what_its_plan_includes():

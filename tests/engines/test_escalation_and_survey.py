@@ -183,3 +183,19 @@ def test_reopen_keeps_a_routing_rule_sla_override(app, two_tenants):
         lifecycle.reopen(req, "Smell is back", by_reporter=False)
         db.session.commit()
         assert timedelta(hours=3, minutes=59) < req.due_at - utcnow() <= timedelta(hours=4)
+
+
+def test_surveys_follow_the_citys_plan_and_the_platforms_switch(app, two_tenants):
+    """Town's plan has no surveys: closing asks nobody to rate it, until the platform switches them on."""
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        city = db.session.get(Tenant, a.id)
+        city.plan_code, city.status = "town", "active"
+        db.session.commit()
+        req = _closed_request(a)
+        assert survey_token(req) is None and db.session.scalars(select(SurveyResponse)).all() == []
+        city.feature_flags = {"surveys": True}
+        lifecycle.reopen(req, "Still there", by_reporter=True)
+        lifecycle.close(req, "resolved")
+        db.session.commit()
+        assert survey_token(req) is not None
