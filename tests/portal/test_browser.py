@@ -241,7 +241,9 @@ def test_map_pin_sets_the_location(city, live_server, desktop):
 
     with tenant_context(city.id):
         # A local stand-in for the city's tile server (tiles 404; the map still works for pins).
-        db.session.get(Tenant, city.id).tile_url = _url(live_server, "/tiles/{z}/{x}/{y}.png")
+        tenant = db.session.get(Tenant, city.id)
+        tenant.tile_url = _url(live_server, "/tiles/{z}/{x}/{y}.png")
+        tenant.tile_attribution = "<b>Springfield GIS</b> & OSM"  # shown as the city typed it
         db.session.commit()
     page = desktop
     page.goto(_url(live_server, "/report"))
@@ -250,6 +252,8 @@ def test_map_pin_sets_the_location(city, live_server, desktop):
     page.get_by_label("Smaller than a plate").check()
     page.locator("form button.primary").click()
     page.wait_for_selector("#pick-map.leaflet-container")
+    expect(page.locator("#pick-map .leaflet-control-attribution")).to_contain_text("<b>Springfield GIS</b> & OSM")
+    expect(page.locator("#pick-map .leaflet-control-attribution b")).to_have_count(0)
     page.locator("#pick-map").click(position={"x": 120, "y": 100})
     assert page.locator("#lat").input_value() and page.locator("#lng").input_value()
     _check(page, "map-pin")

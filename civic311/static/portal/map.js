@@ -6,9 +6,17 @@
   function center(el) {
     try { return JSON.parse(el.getAttribute("data-center")); } catch (e) { return [0, 0]; }
   }
+  // The city's attribution is plain text; Leaflet shows attributions as HTML, so escape it first.
+  function asHtml(text) {
+    var box = document.createElement("span");
+    box.textContent = text || "";
+    return box.innerHTML;
+  }
   function base(el, options) {
     var map = L.map(el, L.extend({ scrollWheelZoom: false }, options || {})).setView(center(el), 14);
-    L.tileLayer(el.getAttribute("data-tiles"), { maxZoom: 19 }).addTo(map);
+    L.tileLayer(el.getAttribute("data-tiles"), {
+      maxZoom: 19, attribution: asHtml(el.getAttribute("data-attribution"))
+    }).addTo(map);
     return map;
   }
 
