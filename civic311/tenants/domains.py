@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from civic311 import audit
+from civic311.billing.entitlements import has_feature
 from civic311.db import db, utcnow
 from civic311.jobs import enqueue_after_commit
 from civic311.tenancy import current_tenant_id
@@ -43,6 +44,9 @@ def domain_of_current_city(domain_id: uuid.UUID) -> TenantDomain | None:
 
 
 def add_domain(city: Tenant, hostname: str) -> TenantDomain:
+    if not has_feature(city, "custom_domain"):
+        raise SettingsError("hostname", _("Your plan does not include your own domain: choose a plan that does "
+                                          "on the billing page."))
     hostname = hostname.strip().lower().rstrip(".")
     platform_domain = current_app.config["CIVIC311"].platform_domain
     if hostname == platform_domain or hostname.endswith("." + platform_domain):

@@ -170,7 +170,11 @@ def grant_operator():
     form.operator_org_id.choices = [(k, o.name) for k, o in orgs.items()]
     if not form.validate_on_submit():
         return _staff_page(422, operator_form=form)
-    staff_service.grant_operator(orgs[form.operator_org_id.data], form.phone_line.data)
+    try:
+        staff_service.grant_operator(orgs[form.operator_org_id.data], form.phone_line.data)
+    except svc.SettingsError as exc:
+        form.operator_org_id.errors.append(str(exc))
+        return _staff_page(422, operator_form=form)
     flash(_("%(org)s can now take calls for the city.", org=orgs[form.operator_org_id.data].name))
     return back("settings.staff")
 

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from civic311.accounts import service as accounts
 from civic311.accounts.models import Membership, OperatorContract, OperatorOrg
 from civic311.actor import current_actor
+from civic311.billing.entitlements import has_feature
 from civic311.db import db
+from civic311.tenancy import current_tenant_id
 from civic311.tenants.models import Tenant
 from civic311.tenants.settings_service import SettingsError
 from civic311.tenants.urls import platform_url
@@ -51,6 +53,9 @@ def revoke(membership: Membership) -> None:
 
 
 def grant_operator(org: OperatorOrg, phone_line: str | None) -> OperatorContract:
+    if not has_feature(db.session.get(Tenant, current_tenant_id()), "operators"):
+        raise SettingsError("operator_org_id", _("Your plan does not include contact-center operators: choose a "
+                                                 "plan that does on the billing page."))
     contract = accounts.grant_contract(org, phone_line=phone_line or None)
     contract.granted_by_id = current_actor().user_id
     return contract

@@ -516,3 +516,36 @@ def test_an_own_holiday_that_repeats_the_national_calendar_is_pointed_out(app):
     founders = own[own.index("2026-08-14"):own.index("</li>", own.index("2026-08-14"))]
     assert "the national calendar counts this day already" in christmas
     assert "national calendar" not in founders
+
+
+def test_operators_and_an_own_domain_follow_the_citys_plan(app):
+    """A city on the Town plan cannot grant an operator organization access nor claim a domain; the
+    form says why and nothing is saved. A platform admin's switch for that city lifts it."""
+    from civic311.accounts.models import OperatorContract
+    from civic311.accounts.service import create_operator_org
+    from civic311.tenants.models import Tenant, TenantDomain
+
+    with app.app_context():
+        org = create_operator_org("Prairie Contact Center", "prairie")
+        db.session.commit()
+        org_id = str(org.id)
+    client = signed_up_admin(app)
+
+    def set_city(**values):
+        with app.app_context():
+            tenant = db.session.get(Tenant, city(app).id)
+            for key, value in values.items():
+                setattr(tenant, key, value)
+            db.session.commit()
+
+    set_city(plan_code="town", status="active")
+    refused = _post(client, "/staff/operators", {"op-operator_org_id": org_id, "op-phone_line": ""})
+    assert refused.status_code == 422
+    assert "Your plan does not include contact-center operators" in refused.get_data(as_text=True)
+    domain = _post(client, "/domain", {"hostname": "311.riverton.gov"})
+    assert domain.status_code == 422 and "Your plan does not include your own domain" in domain.get_data(as_text=True)
+    assert _in_city(app, lambda t: (db.session.scalar(select(func.count(OperatorContract.id))),
+                                    db.session.scalar(select(func.count(TenantDomain.id))))) == (0, 0)
+    set_city(feature_flags={"operators": True, "custom_domain": True})
+    assert _post(client, "/staff/operators", {"op-operator_org_id": org_id, "op-phone_line": ""}).status_code == 302
+    assert _post(client, "/domain", {"hostname": "311.riverton.gov"}).status_code == 302
