@@ -2,8 +2,9 @@
 
 A city with no plan gets every feature: in trial, so the clerk setting it up can try the whole product,
 or run by the platform without a Stripe subscription (created with `civic311 tenants create`, invoiced
-by hand). Once a city subscribes, its plan decides. A platform admin can switch one feature on or off for one city (a pilot,
-a negotiated deal, a misbehaving integration): the flag, when present, wins over the plan.
+by hand). Once a city subscribes, its plan decides. A platform admin can switch one feature on or off
+for one city (a pilot, a negotiated deal, a misbehaving integration): the flag, when present, wins over
+the plan.
 
 Flags whose names start with "_" are the platform's own bookkeeping (e.g. an admin hold on billing) and
 are never features.
