@@ -84,10 +84,13 @@ def add_rule():
 @bp.post("/routing/rules/<rule_id>/<action>")
 def change_rule(rule_id: str, action: str):
     rule = load(RoutingRule, rule_id)
-    if not PlainForm().validate_on_submit() or action not in ("up", "down", "delete"):
+    if not PlainForm().validate_on_submit() or action not in ("up", "down", "delete", "on", "off"):
         abort(400)
     if action == "delete":
-        svc.delete_rule(rule)
+        if not svc.delete_rule(rule):
+            flash(_("“%(rule)s” routed requests that still name it, so it is kept and switched off.", rule=rule.name))
+    elif action in ("on", "off"):
+        svc.set_rule_active(rule, action == "on")
     else:
         svc.move_rule(rule, -1 if action == "up" else 1)
     return back("settings.routing")

@@ -481,9 +481,25 @@ def move_rule(rule: RoutingRule, direction: int) -> None:
     audit.record("routing_rule.moved", target=rule, details={"name": rule.name, "order": [r.name for r in rules]})
 
 
-def delete_rule(rule: RoutingRule) -> None:
+def delete_rule(rule: RoutingRule) -> bool:
+    """Delete a rule, True when it is gone. A rule that routed requests is kept, switched off: those
+    requests name it ("which rule routed it and why"), and their history is never rewritten."""
+    from civic311.platform.models import ServiceRequest  # the engines import this module
+
+    used = db.session.scalar(select(func.count(ServiceRequest.id)).where(ServiceRequest.routing_rule_id == rule.id))
+    if used:
+        set_rule_active(rule, False)
+        return False
     audit.record("routing_rule.deleted", target=rule, details={"name": rule.name})
     db.session.delete(rule)
+    return True
+
+
+def set_rule_active(rule: RoutingRule, active: bool) -> None:
+    if rule.active != active:
+        rule.active = active
+        audit.record("routing_rule.switched_on" if active else "routing_rule.switched_off", target=rule,
+                     details={"name": rule.name})
 
 
 # --- going live ----------------------------------------------------------------------------------

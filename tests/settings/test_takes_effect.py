@@ -144,6 +144,29 @@ def test_a_new_routing_rule_routes_the_next_request(app):
     assert audit[0].details["actions"]["department_id"] == departments["Streets Crew"]
 
 
+    # Deleting a rule that routed requests keeps it, switched off: they still name it; new ones pass it by.
+    deleted = post_form(client, f"{BASE}/routing", f"{BASE}/routing/rules/{rule_id}/delete", {})
+    assert deleted.status_code == 302
+    assert "routed requests that still name it" in client.get(f"{BASE}/routing").get_data(as_text=True)
+    active = select(RoutingRule.active).where(RoutingRule.id == rule_id)
+    assert _in_city(app, lambda t: db.session.scalar(active)) is False
+    assert _snapshot(app, after["id"]) == after
+    assert _file(app, "Yet another sinkhole")["routing_rule_id"] is None
+    assert post_form(client, f"{BASE}/routing", f"{BASE}/routing/rules/{rule_id}/on", {}).status_code == 302
+    assert _file(app, "A fourth sinkhole")["routing_rule_id"] == rule_id
+    assert [e.action for e in _audit(app, "routing_rule.switched_off")] == ["routing_rule.switched_off"]
+
+
+def test_a_rule_that_routed_nothing_is_deleted(app):
+    client, departments, category_id, _ = _set_up(app)
+    post_form(client, f"{BASE}/routing", f"{BASE}/routing/rules", {
+        "rule-name": "Never used", "rule-category_ids": category_id, "rule-keywords": "unicorn",
+        "rule-department_id": departments["Streets Crew"], "rule-sla_unit": "business_days"})
+    rule_id = _in_city(app, lambda t: db.session.scalar(select(RoutingRule.id)))
+    assert post_form(client, f"{BASE}/routing", f"{BASE}/routing/rules/{rule_id}/delete", {}).status_code == 302
+    assert _in_city(app, lambda t: db.session.scalars(select(RoutingRule)).all()) == []
+
+
 def test_new_working_hours_set_the_next_requests_target_time(app):
     client, _, _, _ = _set_up(app, sla_value="3", sla_unit="business_hours")
     assert post_form(client, f"{BASE}/hours", f"{BASE}/hours/preset", {"preset-country": "none"}).status_code == 302
