@@ -111,8 +111,12 @@ def zones() -> list[Zone]:
 
 
 def recent_requests(filters: Filters | None = None, *, limit: int = 50) -> list[ServiceRequest]:
+    """The requests Open311's GET /requests serves for the same filters (the last 90 days, duplicates
+    included, newest first), so the portal's list and the API never disagree."""
+    from civic311.open311.search import DEFAULT_WINDOW
+
     filters = filters or Filters()
-    query = select(ServiceRequest).where(ServiceRequest.duplicate_of_id.is_(None))
+    query = select(ServiceRequest).where(ServiceRequest.requested_at >= utcnow() - DEFAULT_WINDOW)
     if filters.category:
         query = query.where(ServiceRequest.service_code == filters.category)
     if filters.status == "open":
@@ -124,7 +128,7 @@ def recent_requests(filters: Filters | None = None, *, limit: int = 50) -> list[
             query = query.where(ServiceRequest.zone_id == uuid.UUID(filters.zone))
         except ValueError:
             return []
-    query = query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id).limit(limit)
+    query = query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()).limit(limit)
     return list(db.session.scalars(query))
 
 

@@ -337,3 +337,30 @@ def test_request_page_status_words_are_spanish(portal, city):
     html = portal.get(f"/requests/{number}?lang=es").get_data(as_text=True)
     assert "Recibida" in html and "Tenemos su reporte." in html and "Reporte recibido" in html
     assert "Su correo electrónico" in html
+
+
+def _open311_ids(portal, query: str) -> list[str]:
+    rows = portal.get(f"/open311/v2/requests.json{query}").get_json()
+    return [r["service_request_id"] for r in rows]
+
+
+def test_public_list_shows_the_requests_open311_serves(portal, city):
+    first = _file(city)
+    anonymous = _file(city, code="streetlight", email=None, anonymous=True)
+    graffiti = _file(city, code="graffiti")
+    repeat = _file(city)
+    _close(city, graffiti)
+    with tenant_context(city.id):  # staff close the repeat as a duplicate of the first report
+        rows = {r.number: r for r in db.session.scalars(select(ServiceRequest))}
+        rows[repeat].status, rows[repeat].close_reason = "closed", "duplicate"
+        rows[repeat].duplicate_of_id, rows[repeat].closed_at = rows[first].id, utcnow()
+        db.session.commit()
+    for portal_query, api_query in [("", ""), ("?status=open", "?status=open"), ("?status=closed", "?status=closed"),
+                                    ("?category=pothole", "?service_code=pothole"),
+                                    ("?category=streetlight&status=open", "?service_code=streetlight&status=open")]:
+        listed = [d["service_request_id"] for d in portal.get(f"/requests.json{portal_query}").get_json()]
+        assert listed == _open311_ids(portal, api_query), portal_query
+        html = portal.get(f"/requests{portal_query}").get_data(as_text=True)
+        assert [n for n in (first, anonymous, graffiti, repeat) if n in html] == \
+            [n for n in (first, anonymous, graffiti, repeat) if n in listed], portal_query
+    assert set(_open311_ids(portal, "")) == {first, anonymous, graffiti, repeat}
