@@ -150,3 +150,20 @@ def test_an_idle_session_times_out(app, two_tenants):
         session["_seen"] = session["_seen"] - idle
     response = client.get("/start")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_second_city_given_during_a_session_needs_two_factor_at_once(app, two_tenants):
+    a, b = two_tenants
+    user = create_user("grower@alpha.test", "Grower", "correct horse battery")
+    with tenant_context(a.id):
+        grant_membership(user, "staff")
+        db.session.commit()
+    client = host_client(app, "localhost")
+    _login(client, "grower@alpha.test")
+    assert client.get("/t/alpha/queue").status_code == 200
+    with tenant_context(b.id):
+        grant_membership(user, "staff")  # now their reach spans two cities
+        db.session.commit()
+    refused = client.get("/t/alpha/queue")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    assert _login(client, "grower@alpha.test").headers["Location"].endswith("/login/2fa")

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from civic311.accounts.access import CityAccess, city_access
+from civic311.accounts.access import CityAccess, cities_for, city_access
 from civic311.accounts.models import User
 from civic311.actor import Actor, set_request_actor
 from civic311.db import db
@@ -55,7 +55,9 @@ def city_blueprint(name: str, import_name: str, url_prefix: str = "", **kw) -> B
 def enter_city(slug: str | None):
     if not current_user.is_authenticated or not isinstance(current_user._get_current_object(), User):
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    if current_user.needs_totp and current_user.totp_enabled_at is None:  # e.g. made an operator agent later
+    # Whoever reaches more than one city needs two-factor, as sign-in demands; checked here too, for
+    # someone made an operator agent or given a second city after signing in.
+    if current_user.totp_enabled_at is None and (current_user.needs_totp or len(cities_for(current_user)) > 1):
         logout_user()
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == (slug or "")))
