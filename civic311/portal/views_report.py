@@ -9,6 +9,7 @@ import logging
 from functools import wraps
 
 from flask import g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from civic311.platform import intake
 from civic311.platform.intake import IntakeError, PhotoUpload
@@ -213,9 +214,22 @@ def report_contact(draft, category):
 
 # --- 5. review, photos and submit ---------------------------------------------------------------
 
+def _chosen_files() -> list:
+    return [f for f in request.files.getlist("photos") if f and f.filename]
+
+
 def _photos() -> list[PhotoUpload]:
-    uploads = [f for f in request.files.getlist("photos") if f and f.filename][:MAX_PHOTOS]
-    return [PhotoUpload(filename=f.filename, data=f.read(), content_type=f.mimetype) for f in uploads]
+    return [PhotoUpload(filename=f.filename, data=f.read(), content_type=f.mimetype) for f in _chosen_files()]
+
+
+def _too_many_photos(form: ReviewForm) -> bool:
+    """Refuse the whole submission rather than silently keep the first few: the resident chooses which."""
+    if len(_chosen_files()) <= MAX_PHOTOS:
+        return False
+    form.photos.errors = list(form.photos.errors) + [
+        _("You chose %(count)d photos; send at most %(max)d. Choose fewer and send again.",
+          count=len(_chosen_files()), max=MAX_PHOTOS)]
+    return True
 
 
 @bp.route("/report/review", methods=["GET", "POST"])
@@ -225,7 +239,7 @@ def report_review(draft, category):
     data = draft.data or {}
     form = ReviewForm()
     earlier = report.earlier_step_errors(data, locale=locale())
-    if form.validate_on_submit() and not earlier:
+    if form.validate_on_submit() and not earlier and not _too_many_photos(form):
         photos = _photos()
         if photos and optional_module("civic311.platform.attachments") is None:
             log.warning("photos dropped: the attachments engine is not installed")

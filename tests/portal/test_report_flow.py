@@ -305,3 +305,51 @@ def test_deflections_are_counted_per_city_category_and_local_day(portal, city, a
         today = datetime.now(UTC).astimezone(ZoneInfo(city.timezone)).date()
         counts = deflections_per_day(date(2026, 3, 1), today, timezone=city.timezone)
     assert counts == {(today, wire): 2, (date(2026, 3, 1), wire): 1}, "Shelbyville's is its own"
+
+
+def _jpeg(colour=(200, 50, 50)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _up_to_review(portal):
+    _choose(portal, "streetlight")
+    post_form(portal, "/report/details", {"q_pole": "SL-1142"})
+    post_form(portal, "/report/location", {"address": "Elm and 3rd"})
+    post_form(portal, "/report/contact", {"anonymous": "y"})
+
+
+def test_several_photos_are_all_stored(portal, city):
+    _up_to_review(portal)
+    photos = [(io.BytesIO(_jpeg((200, 50, 50))), "front.jpg"), (io.BytesIO(_jpeg((50, 50, 200))), "side.jpg")]
+    response = post_form(portal, "/report/review", {"photos": photos}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with tenant_context(city.id):
+        req = db.session.scalar(select(ServiceRequest))
+        assert len(req.attachments) == 2
+        number = req.number
+    page = portal.get(f"/requests/{number}").get_data(as_text=True)
+    assert 'alt="Photo 1 of the problem"' in page and 'alt="Photo 2 of the problem"' in page
+
+
+def test_more_photos_than_the_limit_are_refused_and_nothing_is_lost(portal, city):
+    from civic311.portal.views_report import MAX_PHOTOS
+
+    _up_to_review(portal)
+    photos = [(io.BytesIO(_jpeg()), f"photo{i}.jpg") for i in range(MAX_PHOTOS + 1)]
+    response = post_form(portal, "/report/review", {"photos": photos}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="photos-error"' in html
+    assert f"You chose {MAX_PHOTOS + 1} photos; send at most {MAX_PHOTOS}." in html
+    assert _requests(city) == []
+    # The draft is kept: the review still shows what was typed, and sending the allowed number files it.
+    assert "Elm and 3rd" in portal.get("/report/review").get_data(as_text=True)
+    again = post_form(portal, "/report/review", {"photos": [(io.BytesIO(_jpeg()), "one.jpg")]},
+                      content_type="multipart/form-data")
+    assert again.status_code == 302
+    [req] = _requests(city)
+    assert req.address == "Elm and 3rd"
