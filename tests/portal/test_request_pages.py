@@ -364,3 +364,44 @@ def test_public_list_shows_the_requests_open311_serves(portal, city):
         assert [n for n in (first, anonymous, graffiti, repeat) if n in html] == \
             [n for n in (first, anonymous, graffiti, repeat) if n in listed], portal_query
     assert set(_open311_ids(portal, "")) == {first, anonymous, graffiti, repeat}
+
+
+def _square(lat: float, lng: float, half: float = 0.01) -> dict:
+    ring = [[lng - half, lat - half], [lng + half, lat - half], [lng + half, lat + half], [lng - half, lat + half],
+            [lng - half, lat - half]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _file_at(city, lat: float, lng: float, address: str) -> str:
+    with tenant_context(city.id):
+        result = file_request(IntakeSubmission(
+            service_code="pothole", channel="portal", answers={"size": "small"}, description="Hole",
+            location=Location(lat=lat, lng=lng, address=address), contact=Contact(email="ana@example.com")))
+        db.session.commit()
+        return result.request.number
+
+
+def test_public_list_filters_by_area(portal, city):
+    from civic311.tenants.catalog import Zone
+
+    with tenant_context(city.id):
+        zones = {}
+        for name, lat in (("Ward 1", 39.80), ("Ward 2", 39.76)):
+            zones[name] = Zone(name=name, geometry=_square(lat, -89.65), min_lng=-89.66, max_lng=-89.64,
+                               min_lat=lat - 0.01, max_lat=lat + 0.01)
+        db.session.add_all(zones.values())
+        db.session.commit()
+        ward1, ward2 = str(zones["Ward 1"].id), str(zones["Ward 2"].id)
+    north = _file_at(city, 39.80, -89.65, "10 North Street")
+    south = _file_at(city, 39.76, -89.65, "10 South Street")
+    outside = _file_at(city, 39.90, -89.65, "10 Far Road")
+    with tenant_context(city.id):  # the city's areas are what intake placed each request in
+        placed = {r.number: str(r.zone_id) if r.zone_id else None for r in db.session.scalars(select(ServiceRequest))}
+    assert placed == {north: ward1, south: ward2, outside: None}
+    page = portal.get("/requests").get_data(as_text=True)
+    assert "Ward 1" in page and "Ward 2" in page  # offered in the Area filter
+    in_ward1 = portal.get(f"/requests?zone={ward1}").get_data(as_text=True)
+    assert north in in_ward1 and south not in in_ward1 and outside not in in_ward1
+    assert f'<option selected value="{ward1}">' in in_ward1 or f'value="{ward1}" selected' in in_ward1
+    assert [d["service_request_id"] for d in portal.get(f"/requests.json?zone={ward2}").get_json()] == [south]
+    assert portal.get("/requests.json?zone=not-an-area").get_json() == []
