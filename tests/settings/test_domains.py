@@ -97,7 +97,17 @@ def test_a_domain_is_verified_by_its_txt_record_and_then_serves_the_city(app, dn
     # the portal host answers on it (404 only for an unknown host)
     resident = host_client(app, "311.riverton.gov")
     assert host_client(app, "unknown.example.org").get("/").status_code == 404
-    assert resident.get("/").status_code != 404 or "portal.home" not in app.view_functions
+    being_set_up = resident.get("/")  # Riverton has not gone live: its own "being set up" page
+    assert being_set_up.status_code == 503 and "Riverton" in being_set_up.get_data(as_text=True)
+    with app.app_context():
+        from civic311.db import utcnow
+        from civic311.tenants.models import Tenant
+
+        db.session.scalar(select(Tenant).where(Tenant.slug == "riverton")).live_at = utcnow()
+        db.session.commit()
+    home = resident.get("/")
+    assert home.status_code == 200 and "Riverton" in home.get_data(as_text=True)
+    assert "/report" in home.get_data(as_text=True)  # the report form, on the city's own domain
 
 
 def test_a_domain_of_another_city_is_refused(app, dns_server):

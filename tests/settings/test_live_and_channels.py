@@ -31,8 +31,11 @@ def test_a_signed_up_city_is_being_set_up_until_it_goes_live(app):
     go_live = admin.get(f"{BASE}/go-live").get_data(as_text=True)
     link = re.search(r'href="(http://riverton\.localhost[^"]*preview=[^"]+)"', go_live).group(1)
     previewer = host_client(app, "riverton.localhost")
-    assert previewer.get(link.replace("&amp;", "&").replace("http://riverton.localhost", "")).status_code != 503
-    assert previewer.get("/").status_code != 503
+    first = previewer.get(link.replace("&amp;", "&").replace("http://riverton.localhost", ""), follow_redirects=True)
+    assert first.status_code == 200 and "Riverton" in first.get_data(as_text=True)
+    again = previewer.get("/")
+    assert again.status_code == 200 and "Riverton" in again.get_data(as_text=True)
+    assert previewer.get("/report").status_code == 200
     assert resident.get("/?preview=forged").status_code == 503
 
 

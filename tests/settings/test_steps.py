@@ -468,6 +468,13 @@ def test_knowledge_base_starts_from_suggested_answers_for_the_offered_categories
     page = client.get(f"{BASE}/kb").get_data(as_text=True)
     keys = re.findall(r'name="suggestion" value="([^"]+)"', page)
     assert keys
+    from civic311.kb.starter import STARTER_ANSWERS
+
+    offered = _in_city(app, lambda t: set(db.session.scalars(select(Category.service_code))))
+    for answer in STARTER_ANSWERS:  # only answers for categories the city took (or for any city)
+        fits = not answer["codes"] or bool(offered & set(answer["codes"]))
+        assert (answer["key"] in keys) == fits, answer["key"]
+    assert any(answer["codes"] and answer["key"] not in keys for answer in STARTER_ANSWERS)
     assert _post(client, "/kb/adopt", {"suggestion": keys}).status_code == 302
     articles = _in_city(app, lambda t: db.session.scalars(select(KbArticle)).all())
     assert len(articles) == 2 * len(keys)  # English and Spanish
