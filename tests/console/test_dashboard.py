@@ -18,6 +18,8 @@ def test_department_and_people_figures(app, world):
         now = utcnow()
         late = file("POTHOLE", address="late")
         late.due_at = now - timedelta(hours=2)
+        risky = file("POTHOLE", address="risky")  # past its warning time, not yet due
+        risky.at_risk_at, risky.due_at = now - timedelta(hours=1), now + timedelta(hours=3)
         done = file("POTHOLE", address="done")
         done.status, done.requested_at, done.closed_at = "closed", now - timedelta(hours=10), now - timedelta(hours=1)
         done2 = file("POTHOLE", address="done2")
@@ -33,7 +35,7 @@ def test_department_and_people_figures(app, world):
 
         rows = {d.name: d for d in dashboard.department_figures(world.a, now)}
         roads = rows["Roads"]
-        assert (roads.open, roads.breached) == (2, 1)
+        assert (roads.open, roads.at_risk, roads.breached) == (3, 1, 1)
         assert roads.median_hours_to_close == 5.5  # 9 h and 2 h
         week = dashboard.start_of_week(world.a, now)
         assert roads.closed_this_week == sum(1 for r in (done, done2) if r.closed_at >= week)

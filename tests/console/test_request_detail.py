@@ -116,6 +116,7 @@ def test_the_routing_explanation_names_the_rule_and_why(app, world):
         db.session.commit()
     page = _page(app, world.admin, numbers[0])
     assert "Rule applied: Riverside potholes to Parks" in page
+    assert 'id="request-map" data-lat="39.8" data-lng="-89.6"' in page  # the pin, on the city's map
     assert "Location is in zone Riverside." in page
     assert ("Rule “Riverside potholes to Parks” matched: category is Pothole; location is in the rule's zone; "
             "description mentions sinkhole.") in page

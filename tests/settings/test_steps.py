@@ -176,6 +176,7 @@ def test_channels_switch_off_and_per_category_channels(app):
     assert channels == ["portal", "phone", "import"]
     page = client.get(f"{BASE}/channels").get_data(as_text=True)
     assert "riverton@requests.localhost" in page and "/settings/api-keys" in page
+    assert "a number is assigned when SMS is enabled" in page  # the SMS number, or when it comes
 
 
 # --- 4. hours, holidays, escalation ---------------------------------------------------------------
