@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from civic311.tenants.catalog import Category, Question
 
@@ -145,3 +145,8 @@ class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[])
     notify_email = BooleanField(_l("E-mail me when my requests change"))
     notify_sms = BooleanField(_l("Text me when my requests change (needs a phone number)"))
+
+    def validate_notify_sms(self, field: BooleanField) -> None:
+        # Say so rather than save the choice switched off behind the resident's back.
+        if field.data and not (self.phone.data or "").strip():
+            raise ValidationError(_l("Add a phone number to get text messages."))

@@ -3,7 +3,10 @@ brand colours and the vendored front-end files."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -186,7 +189,7 @@ def test_sign_up_sign_in_and_settings(portal, city):
     right = post_form(again, "/account/sign-in", {"email": "res@example.com", "password": "long enough pw"})
     assert right.status_code == 302
     settings = post_form(again, "/account/settings", {"name": "Rosa", "phone": "", "locale": "en",
-                                                      "notify_email": "y", "notify_sms": "y"},
+                                                      "notify_email": "y"},
                          follow_redirects=True)
     assert "Your settings are saved." in settings.get_data(as_text=True)
     with tenant_context(city.id):
@@ -405,3 +408,74 @@ def test_public_list_filters_by_area(portal, city):
     assert f'<option selected value="{ward1}">' in in_ward1 or f'value="{ward1}" selected' in in_ward1
     assert [d["service_request_id"] for d in portal.get(f"/requests.json?zone={ward2}").get_json()] == [south]
     assert portal.get("/requests.json?zone=not-an-area").get_json() == []
+
+
+def _sign_up(portal) -> None:
+    response = post_form(portal, "/account/sign-up", {"email": "res@example.com", "password": "long enough pw",
+                                                      "locale": "en"})
+    assert response.status_code == 302
+
+
+def test_settings_form_explains_what_is_wrong_and_keeps_what_was_typed(portal, city):
+    _sign_up(portal)
+    too_long = post_form(portal, "/account/settings", {"name": "R" * 121, "phone": "5" * 41, "locale": "en",
+                                                       "notify_email": "y"})
+    html = too_long.get_data(as_text=True)
+    assert too_long.status_code == 400
+    assert 'id="name-error"' in html and 'id="phone-error"' in html and "Please correct the following" in html
+    assert f'value="{"R" * 121}"' in html
+    no_phone = post_form(portal, "/account/settings", {"name": "Rosa", "phone": "", "locale": "en",
+                                                       "notify_sms": "y"})
+    html = no_phone.get_data(as_text=True)
+    assert no_phone.status_code == 400
+    assert 'id="notify_sms-error"' in html and "Add a phone number to get text messages." in html
+    bad_language = post_form(portal, "/account/settings", {"name": "Rosa", "phone": "", "locale": "xx"})
+    assert bad_language.status_code == 400 and 'id="locale-error"' in bad_language.get_data(as_text=True)
+    with tenant_context(city.id):  # nothing of the refused forms was saved
+        from civic311.accounts.models import ResidentAccount
+
+        account = db.session.scalar(select(ResidentAccount))
+        assert account.name is None and account.phone is None and account.notify_sms is False
+    saved = post_form(portal, "/account/settings", {"name": "Rosa", "phone": "217 555 0100", "locale": "en",
+                                                    "notify_sms": "y"}, follow_redirects=True)
+    assert "Your settings are saved." in saved.get_data(as_text=True)
+    with tenant_context(city.id):
+        assert db.session.scalar(select(ResidentAccount)).notify_sms is True
+
+
+def test_the_citys_logo_is_shown_on_the_portal_home(portal, city):
+    assert "branding/logo.png" not in portal.get("/").get_data(as_text=True)
+    with tenant_context(city.id):
+        db.session.get(type(city), city.id).logo_key = "local:t/springfield/branding/logo.png"
+        db.session.commit()
+    html = portal.get("/").get_data(as_text=True)
+    assert re.search(r'<img src="/media/t/springfield/branding/logo\.png\?[^"]*" alt="">', html)
+    assert "Springfield" in html.split("</header>")[0]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [value for name, value in attrs if name in ("src", "href", "action", "srcset") and value]
+
+
+def test_portal_pages_load_nothing_from_another_host(portal, city):
+    number = _file(city)
+    with tenant_context(city.id):  # the city's own map tiles are its choice; the portal's files are not
+        db.session.get(type(city), city.id).tile_url = "https://tiles.springfield.example/{z}/{x}/{y}.png"
+        db.session.commit()
+    configured = ("https://tiles.springfield.example/",)
+    _sign_up(portal)
+    for path in ("/", "/report", "/requests", f"/requests/{number}", "/track", "/account", "/account/settings",
+                 "/account/sign-in", "/account/sign-up"):
+        response = portal.get(path)
+        assert response.status_code in (200, 302), path
+        parser = _Links()
+        parser.feed(response.get_data(as_text=True))
+        assert response.status_code == 302 or any(u.endswith(".css") or ".css?" in u for u in parser.urls), path
+        for url in parser.urls:
+            host = urlsplit(url).netloc
+            assert host in ("", "springfield.localhost") or url.startswith(configured), f"{path} loads {url}"
