@@ -393,3 +393,38 @@ def test_portal_switched_off_shows_other_ways_in_both_languages(city, live_serve
     says(page, "Springfield does not take reports on this website")
     expect(page.get_by_role("link", name="311@springfield.test")).to_be_visible()
     _check(page, "portal-off-en")
+
+
+def _file_at(city, lat: float, lng: float, address: str) -> str:
+    from civic311.platform.intake import Contact, IntakeSubmission, Location, file_request
+
+    with tenant_context(city.id):
+        result = file_request(IntakeSubmission(
+            service_code="streetlight", channel="portal", description="Lamp out",
+            location=Location(lat=lat, lng=lng, address=address), contact=Contact(email="ana@example.com")))
+        db.session.commit()
+        return result.request.number
+
+
+def test_recent_requests_near_me_lists_the_nearby_ones(city, live_server, browser):
+    near = _file_at(city, 39.8000, -89.6440, "400 Near Street")
+    far = _file_at(city, 39.9000, -89.6500, "9 Far Road")  # about 11 km away
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  geolocation={"latitude": 39.799, "longitude": -89.644},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto(_url(live_server))
+        listed = page.locator("#near-list li")
+        expect(listed).to_have_count(2)  # before asking: the city's most recent requests
+        page.get_by_role("button", name="Show requests near my location").click()
+        expect(listed).to_have_count(1)
+        expect(listed.first).to_contain_text("Streetlight out")
+        expect(listed.first).to_contain_text("400 Near Street")
+        expect(listed.first).to_contain_text("111 m away")
+        assert far not in page.locator("#near-list").inner_html()
+        _check(page, "near-me")
+        listed.first.get_by_role("link").click()
+        page.wait_for_url(re.compile(rf"/requests/{near}$"))
+    finally:
+        context.close()
