@@ -49,3 +49,25 @@ def test_the_citys_name_and_logo_stay_in_sight_on_the_desk_and_the_workspace(app
     bravo = agent.get("/t/bravo/desk/").get_data(as_text=True)
     assert "logo.png" not in bravo and 'data-testid="desk-city">Bravotown<' in bravo
     assert "logo.png" in agent.get("/ops/").get_data(as_text=True)
+
+
+def test_the_combined_view_counts_breached_work_and_this_organizations_contacts_today(world):
+    from datetime import timedelta
+
+    from civic311.actor import Actor, acting_as
+    from civic311.console import desk
+    from civic311.db import utcnow
+
+    with tenant_context(world.a.id):
+        from civic311.platform.models import ServiceRequest
+
+        pothole = db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == world.pothole.number))
+        pothole.due_at = utcnow() - timedelta(hours=1)  # past due, still open
+        with acting_as(Actor(label="op", user_id=world.operator.id, operator_org_id=world.org.id, is_staff=True)):
+            desk.record_contact("phone", note="Asked about trash day")
+        with acting_as(Actor(label="clerk", user_id=world.clerk.id, is_staff=True)):
+            desk.record_contact("walk_in", note="The city's own desk: not the operator's work")
+        db.session.commit()
+    alpha, bravo = service.waiting_work(world.operator)
+    assert (alpha.waiting["breached"], alpha.waiting["contacts_today"]) == (1, 1)
+    assert (bravo.waiting["breached"], bravo.waiting["contacts_today"]) == (0, 0)
