@@ -160,3 +160,18 @@ def test_live_answers_are_the_desks_own_results_for_this_city_only(app, world):
     assert re.search(r'<script src="/console-assets/desk-search.js" defer></script>', text)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
     assert agent.get("/console-assets/desk-search.js").status_code == 200
+
+
+def test_an_operator_adding_a_caller_to_an_existing_request_is_recorded_with_its_organization(app, world):
+    from civic311.platform.models import RequestEvent, ServiceRequest
+
+    with tenant_context(world.a.id):
+        req = db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == world.pothole.number))
+        with acting_as(Actor(label="Olive <olive@prairie.test>", user_id=world.operator.id,
+                             operator_org_id=world.org.id, is_staff=True)):
+            contact = desk.add_caller_to_existing(req, "phone", email="caller@example.com")
+        db.session.commit()
+        assert (contact.operator_org_id, contact.agent_user_id) == (world.org.id, world.operator.id)
+        note = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == req.id)
+                                  .order_by(RequestEvent.at.desc())).first()
+        assert note.operator_org_id == world.org.id and note.actor_user_id == world.operator.id
