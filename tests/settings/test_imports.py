@@ -206,3 +206,11 @@ def test_the_import_pages_upload_map_preview_and_report(app):
     report = client.get(started.headers["Location"]).get_data(as_text=True)
     assert "Finished: 28 imported" in report and "72 skipped" in report
     assert "Why rows were skipped" in report and "http-equiv=\"refresh\"" not in report
+    # While a job runs, the same page shows how far it got and refreshes itself.
+    with app.app_context(), tenant_context(city(app).id):
+        job = db.session.scalar(select(imports.ImportJob))
+        job.status, job.processed = "running", 40
+        db.session.commit()
+    running = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "40 of 100 rows read" in running and '<progress max="100" value="40"' in running
+    assert 'http-equiv="refresh"' in running and 'role="status"' in running
