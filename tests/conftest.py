@@ -83,6 +83,10 @@ def _owner_engine(app):
 def clean_database(app):
     """Every test starts from empty tables (as the owner, so row-level security does not hide rows)."""
     yield
+    wipe_database(app)
+
+
+def wipe_database(app) -> None:
     with app.app_context():
         db.session.remove()
     engine = _owner_engine(app)

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pyotp
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from civic311.accounts.models import OperatorOrg, User
 from civic311.console.models import Contact, StandardResponse
@@ -25,7 +25,7 @@ from civic311.platform.models import RequestEvent, ServiceRequest
 from civic311.tenancy import tenant_context
 from civic311.tenants.catalog import Category, Department
 from civic311.tenants.models import Tenant
-from tests.conftest import REDIS_URL, USE_REDIS, _owner_engine, csrf_token_from, host_client
+from tests.conftest import csrf_token_from, host_client, wipe_database
 
 
 @pytest.fixture
@@ -46,21 +46,7 @@ def demo(app):
         org_id = db.session.scalar(select(OperatorOrg.id).where(OperatorOrg.name == "Callcenter"))
         db.session.remove()
     yield SimpleNamespace(users=users, cities=cities, org_id=org_id)
-    with app.app_context():
-        db.session.remove()
-    engine = _owner_engine(app)
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-    engine.dispose()
-    if USE_REDIS:
-        from redis import Redis
-
-        Redis.from_url(REDIS_URL).flushdb()
+    wipe_database(app)
 
 
 def _sign_in(app, email: str):
