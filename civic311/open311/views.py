@@ -154,8 +154,7 @@ def requests_resource(fmt: str):
     if request.method == "POST":
         return _create(fmt)
     tenant = g.open311_tenant
-    query = search.build_query(tenant)
-    rows = db.session.execute(query).all()
+    rows = search.fetch(*search.build_query(tenant))
     headers = {}
     if rows and len(rows) == search.paging().limit and not params.get("service_request_id"):
         # A full page: the next one starts after its last row (keyset paging, cheap at any depth).
@@ -171,7 +170,7 @@ def requests_resource(fmt: str):
 
 def _single(fmt: str, request_id: str):
     tenant = g.open311_tenant
-    row = db.session.execute(search.request_rows().where(ServiceRequest.number == request_id)).first()
+    row = search.one_request(tenant, request_id)
     if row is None:
         raise Open311Error(404, _("There is no request %(n)s.", n=request_id[:40]))
     return render(fmt, "service_requests",
