@@ -46,7 +46,8 @@ def resolve_site(raw_host: str, platform_domain: str) -> Site | None:
         slug = host[: -len(suffix)]
         if "." in slug:
             return None
-        tenant = tenant_cache.tenant(f"host:{host}", lambda: tenant_by_slug(slug))
+        tenant = tenant_cache.tenant_among_all(f"host:{host}", lambda values: f"host:{values['slug']}{suffix}",
+                                               lambda: tenant_by_slug(slug))
         return Site("tenant", tenant) if tenant else None
     tenant = tenant_cache.tenant(f"host:{host}", lambda: tenant_by_domain(host))
     return Site("tenant", tenant) if tenant else None

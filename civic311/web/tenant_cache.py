@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from flask import current_app, has_app_context
 from redis.exceptions import RedisError
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
@@ -53,29 +53,64 @@ class TenantCache:
         self.clock: Callable[[], float] = time.monotonic
         self._next_version_check = 0.0
         self._seen_version: bytes | None = None
+        self._all_read_until = 0.0  # every city's row was read at once, and is still fresh, until then
 
     def tenant(self, key: str, load: Callable[[], Tenant | None]) -> Tenant | None:
         """The tenant `key` names, attached to the current session: from the cache when fresh, else
         from `load()` (whose answer is then remembered; "no such tenant" is not)."""
         now = self.clock()
-        if now >= self._next_version_check:
-            self._next_version_check = now + VERSION_CHECK_SECONDS
-            self._check_shared_version()
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
-            return _attached(entry[1])
-        tenant = load()
-        if tenant is not None:
-            values = {attr.key: _copy(getattr(tenant, attr.key)) for attr in inspect(Tenant).column_attrs}
-            with self._lock:
-                if len(self._entries) >= MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[key] = (now + self.ttl, values)
-        return tenant
+        values = self._fresh(key, now)
+        if values is not None:
+            return _attached(values)
+        return self._load_one(key, load, now)
+
+    def tenant_among_all(self, key: str, key_of: Callable[[dict], str],
+                         load: Callable[[], Tenant | None]) -> Tenant | None:
+        """Like tenant(), but a miss reads every city's row at once, each remembered under
+        `key_of(its values)`. A platform holds thousands of cities at most, each row small: one read of
+        them all per TTL costs a few milliseconds, where one read per city was paid on the first request
+        to each city in each process (most requests, with many cities and several workers). A key still
+        missing while that read is fresh names no city then, and goes to `load()` (so a flood of unknown
+        names never re-reads the table); so do all keys beyond `MAX_ENTRIES // 2` cities."""
+        now = self.clock()
+        values = self._fresh(key, now)
+        if values is not None:
+            return _attached(values)
+        if self._all_read_until > now:
+            return self._load_one(key, load, now)
+        entries = _every_tenant(key_of, MAX_ENTRIES // 2)
+        if entries is None:
+            return self._load_one(key, load, now)
+        self._store(entries, now)
+        self._all_read_until = now + self.ttl
+        values = entries.get(key)
+        return _attached(values) if values is not None else None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._all_read_until = 0.0
+
+    def _fresh(self, key: str, now: float) -> dict | None:
+        if now >= self._next_version_check:
+            self._next_version_check = now + VERSION_CHECK_SECONDS
+            self._check_shared_version()
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > now else None
+
+    def _load_one(self, key: str, load: Callable[[], Tenant | None], now: float) -> Tenant | None:
+        tenant = load()
+        if tenant is not None:
+            self._store({key: {attr.key: _copy(getattr(tenant, attr.key)) for attr in _column_attrs()}}, now)
+        return tenant
+
+    def _store(self, entries: dict[str, dict], now: float) -> None:
+        with self._lock:
+            if len(self._entries) + len(entries) > MAX_ENTRIES:
+                self._entries.clear()
+                self._all_read_until = 0.0
+            for key, values in entries.items():
+                self._entries[key] = (now + self.ttl, values)
 
     def _check_shared_version(self) -> None:
         """Forget everything if another process has changed a tenant since the last look."""
@@ -110,6 +145,24 @@ def _announce_to_other_processes() -> None:
         redis.incr(VERSION_KEY)
     except RedisError as exc:
         log.warning("could not tell other processes that a tenant changed: %s", exc)
+
+
+def _column_attrs():
+    return inspect(Tenant).column_attrs
+
+
+def _every_tenant(key_of: Callable[[dict], str], limit: int) -> dict[str, dict] | None:
+    """Every tenant's column values by `key_of(values)`, in one query of plain rows (no ORM objects);
+    None when there are more than `limit`."""
+    columns = [attr.columns[0].label(attr.key) for attr in _column_attrs()]
+    rows = db.session.execute(select(*columns).limit(limit + 1)).all()
+    if len(rows) > limit:
+        return None
+    entries = {}
+    for row in rows:
+        values = dict(row._mapping)
+        entries[key_of(values)] = values
+    return entries
 
 
 def _attached(values: dict) -> Tenant:

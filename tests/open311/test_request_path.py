@@ -75,6 +75,25 @@ def test_the_first_request_of_a_city_reads_its_row_once(app, alpha, cities, fres
     assert not any("FROM tenants" in s for s in second)
 
 
+def test_one_read_of_every_city_serves_the_first_request_to_each(app, alpha, bravo, fresh_tenant_cache):
+    with StatementLog(app) as first:
+        assert alpha.get("/open311/v2/services.json").status_code == 200
+    with StatementLog(app) as other_city:
+        assert bravo.get("/open311/v2/services.json").status_code == 200
+    assert sum("FROM tenants" in s for s in first) == 1
+    assert "WHERE" not in next(s for s in first if "FROM tenants" in s).split("FROM tenants")[1]
+    assert not any("FROM tenants" in s for s in other_city)  # bravo came with alpha's read
+
+
+def test_unknown_hosts_never_reread_every_city(app, alpha, on_host, fresh_tenant_cache):
+    assert alpha.get("/open311/v2/services.json").status_code == 200  # every city is known now
+    with StatementLog(app) as unknown:
+        for name in ("nowhere", "junk1", "junk2"):
+            assert on_host(f"{name}.localhost").get("/open311/v2/services.json").status_code == 404
+    reads = [s for s in unknown if "FROM tenants" in s]
+    assert len(reads) == 3 and all("tenants.slug =" in s for s in reads), reads  # one name each, never all
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_api_answers_never_set_a_cookie(app, alpha, cities, fmt, fresh_tenant_cache):
     number = new_request(alpha, cities["alpha"].key)
