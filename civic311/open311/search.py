@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Row, Select, and_, bindparam, or_, select
+from sqlalchemy import Integer, Row, Select, and_, bindparam, func, literal, or_, select
 
-from civic311.db import db, utcnow
+from civic311.db import JSONType, db, utcnow
 from civic311.open311 import params
 from civic311.open311.formats import Open311Error
 from civic311.platform.models import OPEN_STATUSES, Attachment, ServiceRequest
@@ -30,10 +30,13 @@ STATUS_VALUES = ("open", "closed")
 # Only the columns the API shows (never the reporter's), with the department's name joined in: one
 # narrow query per page instead of full ORM objects plus a lookup.
 SR = ServiceRequest
+# media_urls is NULL when empty, as for nearly every request: decoding fifty '[]' per page cost more
+# than the database's comparison.
 REQUEST_COLUMNS = (SR.id, SR.number, SR.status, SR.close_note, SR.close_reason, SR.service_name, SR.service_code,
                    SR.description, SR.requested_at, SR.updated_at, SR.closed_at, SR.due_at, SR.address,
-                   SR.address_id, SR.zipcode, SR.lat, SR.lng, SR.media_urls, SR.detailed_status, SR.channel,
-                   SR.zone_id, SR.duplicate_of_id)
+                   SR.address_id, SR.zipcode, SR.lat, SR.lng,
+                   func.nullif(SR.media_urls, literal([], JSONType), type_=JSONType).label("media_urls"),
+                   SR.detailed_status, SR.channel, SR.zone_id, SR.duplicate_of_id)
 
 
 def _first_photo_key(tenant_id, request_id):

@@ -90,27 +90,27 @@ def definition(category: Category) -> dict:
 
 # --- requests -------------------------------------------------------------------------------------
 
-def _photo_urls(tenant: Tenant, requests: list, *, every: bool) -> dict[uuid.UUID, list[str]]:
-    """Public photo links per request: stored attachments first, then links the client sent. Without
-    `every`, only the first stored photo (already in the row as `photo_key`) is turned into a link."""
+def _photo_urls(requests: list) -> dict[uuid.UUID, list[str]]:
+    """Every public photo link of each request: stored attachments first, then links the client sent."""
     found: dict[uuid.UUID, list[str]] = {r.id: [] for r in requests}
     url_for_attachment = _attachment_url_function()
     if url_for_attachment is not None and requests:
-        if every:
-            rows = db.session.scalars(
-                select(Attachment).where(Attachment.request_id.in_([r.id for r in requests]),
-                                         Attachment.public.is_(True)).order_by(Attachment.created_at))
-            for row in rows:
-                found[row.request_id].append(url_for_attachment(row))
-        else:
-            for req in requests:
-                if req.photo_key:
-                    # attachment_url reads only these three attributes of the attachment.
-                    stub = SimpleNamespace(storage_key=req.photo_key, thumb_key=None, tenant_id=tenant.id)
-                    found[req.id].append(url_for_attachment(stub))
+        rows = db.session.scalars(
+            select(Attachment).where(Attachment.request_id.in_([r.id for r in requests]),
+                                     Attachment.public.is_(True)).order_by(Attachment.created_at))
+        for row in rows:
+            found[row.request_id].append(url_for_attachment(row))
     for req in requests:
         found[req.id].extend(str(u) for u in req.media_urls or [])
     return found
+
+
+def _first_photo(tenant: Tenant, url_for_attachment, req) -> str | None:
+    """media_url: the first stored photo (its key is a column of the row), else the first link sent."""
+    if req.photo_key and url_for_attachment is not None:
+        # attachment_url reads only these three attributes of the attachment.
+        return url_for_attachment(SimpleNamespace(storage_key=req.photo_key, thumb_key=None, tenant_id=tenant.id))
+    return str(req.media_urls[0]) if req.media_urls else None
 
 
 def _attachment_url_function():
@@ -128,32 +128,39 @@ def status_notes(req) -> str | None:
 
 
 def requests_out(tenant: Tenant, requests: list, *, extensions: bool = False) -> list[dict]:
-    """`requests` are rows of `search.request_rows()` (the public columns and `department_name`)."""
+    """`requests` are rows of `search.request_rows()` (the public columns, `department_name`, `photo_key`).
+    This runs for every row of every page the API serves: it reads each column once and calls little."""
     tz = ZoneInfo(tenant.timezone)
-    photos = _photo_urls(tenant, requests, every=extensions)
+    photos = _photo_urls(requests) if extensions else None
+    url_for_attachment = _attachment_url_function()
     out = []
     for req in requests:
         closed = req.status == "closed"
-        row = {
+        updated = req.closed_at if closed and req.closed_at else req.updated_at
+        due = req.due_at
+        if photos is None:
+            media_url = _first_photo(tenant, url_for_attachment, req)
+        else:
+            media_url = photos[req.id][0] if photos[req.id] else None
+        out.append({
             "service_request_id": req.number,
             "status": "closed" if closed else "open",
-            "status_notes": status_notes(req),
+            "status_notes": status_notes(req) if closed else None,
             "service_name": req.service_name,
             "service_code": req.service_code,
             "description": req.description or "",
             "agency_responsible": req.department_name,
             "service_notice": None,
-            "requested_datetime": iso(req.requested_at, tz),
-            "updated_datetime": iso(req.closed_at if closed and req.closed_at else req.updated_at, tz),
-            "expected_datetime": iso(req.due_at, tz),
+            "requested_datetime": req.requested_at.astimezone(tz).isoformat(timespec="seconds"),
+            "updated_datetime": updated.astimezone(tz).isoformat(timespec="seconds") if updated else None,
+            "expected_datetime": due.astimezone(tz).isoformat(timespec="seconds") if due else None,
             "address": req.address,
             "address_id": req.address_id,
             "zipcode": req.zipcode,
             "lat": req.lat,
             "long": req.lng,
-            "media_url": photos[req.id][0] if photos[req.id] else None,
-        }
-        out.append(row)
+            "media_url": media_url,
+        })
     if extensions and requests:
         _add_extensions(tenant, requests, out, photos)
     return out
