@@ -164,6 +164,10 @@ def document(server: str) -> dict:
         "updated_datetime": {"type": "string", "format": "date-time"}, "description": {"type": "string"},
         "external_status_code": {"type": "string"}, "media_url": {"type": "string"}}}
     discovery = _op("discovery", "Discovery", ("Discovery", "Endpoints of this city"), [], (400, 404))
+    one_request = _op(
+        "get_request", "One request (a list of one)", ("ServiceRequests", "A list of one request"),
+        [{"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}},
+         SEARCH_PARAMS[-1]], (400, 404))
     return {
         "openapi": "3.0.3",
         "info": {"title": "civic311 Open311 GeoReport v2", "version": "2",
@@ -189,10 +193,11 @@ def document(server: str) -> dict:
                                 "application/x-www-form-urlencoded": {"schema": create_body},
                                 "multipart/form-data": {"schema": multipart}}}),
             },
-            f"{base}/requests/{{service_request_id}}.{{format}}": {"get": _op(
-                "get_request", "One request (a list of one)", ("ServiceRequests", "A list of one request"),
-                [{"name": "service_request_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                 SEARCH_PARAMS[-1]], (400, 404))},
+            f"{base}/requests/{{service_request_id}}.{{format}}": {"get": one_request},
+            # The singular path some clients were written against (the contract's "known traps").
+            f"{base}/request/{{service_request_id}}.{{format}}": {"get": {
+                **one_request, "operationId": "get_request_singular", "deprecated": True,
+                "summary": "One request, singular path (same answer as requests/{service_request_id})"}},
             f"{base}/tokens/{{token}}.{{format}}": {"get": _op(
                 "token", "Request id for a token", ("Tokens", "The id the token resolved to"),
                 [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}], (400, 404))},

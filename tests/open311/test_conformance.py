@@ -41,6 +41,7 @@ def test_discovery(alpha, fmt, path):
         assert [f.text for f in endpoint["formats"].findall("format")] == ["text/xml", "application/json"]
         assert endpoint["url"].text.endswith("/open311/v2")
         assert body.findtext("key_service") and body.findtext("contact")
+        endpoint_changeset = endpoint["changeset"].text
     else:
         assert isinstance(body, dict)
         changeset = body["changeset"]
@@ -50,9 +51,12 @@ def test_discovery(alpha, fmt, path):
         assert endpoint["formats"] == ["text/xml", "application/json"]
         assert endpoint["url"] == "http://alpha.localhost/open311/v2"
         assert body["key_service"].endswith("/developers")
+        assert isinstance(body["contact"], str) and body["contact"]
+        endpoint_changeset = endpoint["changeset"]
         assert any(e["name"] == "page" and "base 1" in e["description"] for e in body["extensions"])
-    parsed = datetime.fromisoformat(changeset.replace("Z", "+00:00"))
-    assert parsed.tzinfo is not None and parsed < datetime.now(UTC)
+    for stamp in (changeset, endpoint_changeset):
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert parsed.tzinfo is not None and parsed < datetime.now(UTC)
 
 
 # --- services ---------------------------------------------------------------------------------------

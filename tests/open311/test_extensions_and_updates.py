@@ -306,3 +306,43 @@ def test_note_types_activity_closed_and_opened(alpha, cities, fmt):
     else:
         types = [n.findtext("type") for n in body.find("request").find("notes").findall("note")]
     assert types == ["submitted", "activity", "closed", "opened"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_servicerequestupdates_get_keeps_to_its_window(alpha, cities, fmt):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from civic311.platform.models import ServiceRequest
+
+    key = cities["alpha"].key
+    number = new_request(alpha, key)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with tenant_context(cities["alpha"].tenant.id):  # filed three weeks ago: both updates come after it
+        db.session.scalar(select(ServiceRequest)).requested_at = now - timedelta(days=21)
+        db.session.commit()
+
+    def stamp(days_ago: int) -> str:
+        return (now - timedelta(days=days_ago)).isoformat().replace("+00:00", "Z")
+
+    for update_id, status, days_ago in (("w1", "INVESTIGATING", 10), ("w2", "ACTION_SCHEDULED", 2)):
+        posted = alpha.post(f"/open311/v2/servicerequestupdates.{fmt}", data={
+            "api_key": key, "service_request_id": number, "update_id": update_id, "status": status,
+            "description": f"update {update_id}", "updated_datetime": stamp(days_ago)})
+        assert posted.status_code == 200, posted.data
+
+    def listed(start: int, end: int) -> list[str]:
+        response = alpha.get(f"/open311/v2/servicerequestupdates.{fmt}?start_date={stamp(start)}"
+                             f"&end_date={stamp(end)}")
+        assert response.status_code == 200, response.data
+        body = parse(response, fmt)
+        if fmt == "json":
+            return [u["description"] for u in body]
+        return [u.findtext("description") for u in body.findall("request_update")]
+
+    assert listed(20, 1) == ["update w2", "update w1"]  # newest first
+    assert listed(20, 5) == ["update w1"]
+    assert listed(5, 1) == ["update w2"]
+    backwards = alpha.get(f"/open311/v2/servicerequestupdates.{fmt}?start_date={stamp(1)}&end_date={stamp(20)}")
+    assert backwards.status_code == 400 and errors_of(backwards, fmt)[0][0] == 400

@@ -26,7 +26,8 @@ def test_api_conforms_to_its_openapi_document(app, cities):
     schema = schemathesis.openapi.from_dict(doc)
     schema.app = app
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
+    assert doc["paths"]["/open311/v2/request/{service_request_id}.{format}"]["get"]["deprecated"] is True
 
     for operation in operations:
         @given(case=operation.as_strategy())

@@ -3,8 +3,6 @@ rate limits, and anonymity."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from civic311.db import db, utcnow
@@ -65,12 +63,33 @@ def test_a_key_of_city_a_cannot_create_in_city_b(alpha, bravo, cities, fmt):
     assert platform_b.status_code == 403
 
 
-def test_requests_of_one_city_never_show_in_another(alpha, bravo, cities):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_key_of_city_a_on_the_platform_host_cannot_create_in_city_b(platform, bravo, cities, fmt):
+    before = len(parse(bravo.get(f"/open311/v2/requests.{fmt}"), fmt))
+    response = platform.post(f"/open311/v2/requests.{fmt}?jurisdiction_id=bravo", data={
+        "api_key": cities["alpha"].key, "service_code": "light", "description": "Alpha's key, Bravo's city"})
+    assert response.status_code == 403 and errors_of(response, fmt)[0][0] == 403
+    assert len(parse(bravo.get(f"/open311/v2/requests.{fmt}"), fmt)) == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_another_citys_jurisdiction_on_a_city_host_refuses_a_create(alpha, cities, fmt):
+    before = len(parse(alpha.get(f"/open311/v2/requests.{fmt}"), fmt))
+    response = alpha.post(f"/open311/v2/requests.{fmt}?jurisdiction_id=bravo", data={
+        "api_key": cities["alpha"].key, "service_code": "light"})
+    assert response.status_code == 400 and errors_of(response, fmt)[0][0] == 400
+    assert len(parse(alpha.get(f"/open311/v2/requests.{fmt}"), fmt)) == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_requests_of_one_city_never_show_in_another(alpha, bravo, cities, fmt):
     number = new_request(alpha, cities["alpha"].key)
-    assert bravo.get(f"/open311/v2/requests/{number}.json").status_code == 404
-    assert json.loads(bravo.get("/open311/v2/requests.json").data) == []
-    text = bravo.get("/open311/v2/services.json").get_data(as_text=True)
-    assert "ALPHA" not in text
+    assert len(parse(alpha.get(f"/open311/v2/requests.{fmt}"), fmt)) >= 1
+    missing = bravo.get(f"/open311/v2/requests/{number}.{fmt}")
+    assert missing.status_code == 404 and errors_of(missing, fmt)[0][0] == 404
+    assert len(parse(bravo.get(f"/open311/v2/requests.{fmt}"), fmt)) == 0
+    text = bravo.get(f"/open311/v2/services.{fmt}").get_data(as_text=True)
+    assert "ALPHA" not in text and number not in text
 
 
 def test_a_revoked_key_is_refused(alpha, cities):
