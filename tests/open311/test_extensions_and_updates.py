@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from civic311.db import db
+from civic311.platform.models import ServiceRequest
 from civic311.tenancy import tenant_context
 from tests.open311.conftest import errors_of, new_request, parse
 
@@ -180,12 +183,6 @@ def _updates(body, fmt: str) -> list[dict]:
 def test_pushed_update_keeps_its_past_time_and_media_url(alpha, cities, fmt):
     key = cities["alpha"].key
     number = new_request(alpha, key)
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import select
-
-    from civic311.platform.models import ServiceRequest
-
     with tenant_context(cities["alpha"].tenant.id):  # filed yesterday, so "30 minutes ago" is after it
         db.session.scalar(select(ServiceRequest)).requested_at = datetime.now(UTC) - timedelta(days=1)
         db.session.commit()
@@ -310,12 +307,6 @@ def test_note_types_activity_closed_and_opened(alpha, cities, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_servicerequestupdates_get_keeps_to_its_window(alpha, cities, fmt):
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import select
-
-    from civic311.platform.models import ServiceRequest
-
     key = cities["alpha"].key
     number = new_request(alpha, key)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -336,10 +327,7 @@ def test_servicerequestupdates_get_keeps_to_its_window(alpha, cities, fmt):
         response = alpha.get(f"/open311/v2/servicerequestupdates.{fmt}?start_date={stamp(start)}"
                              f"&end_date={stamp(end)}")
         assert response.status_code == 200, response.data
-        body = parse(response, fmt)
-        if fmt == "json":
-            return [u["description"] for u in body]
-        return [u.findtext("description") for u in body.findall("request_update")]
+        return [u["description"] for u in _updates(parse(response, fmt), fmt)]
 
     assert listed(20, 1) == ["update w2", "update w1"]  # newest first
     assert listed(20, 5) == ["update w1"]
