@@ -54,8 +54,8 @@ def enqueue_after_commit(
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
     pending: list[JobSpec] = session.info.pop("pending_jobs", [])
-    for spec in pending:
-        dispatch(spec)
+    if pending:
+        dispatch(*pending)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -63,12 +63,13 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop("pending_jobs", None)
 
 
-def dispatch(spec: JobSpec) -> None:
+def dispatch(*specs: JobSpec) -> None:
     app = current_app._get_current_object()
     if app.config["CIVIC311"].redis_url:
-        _enqueue_rq(app, spec)
+        _enqueue_rq(app, specs)
     else:
-        _run_inline(app, spec)
+        for spec in specs:
+            _run_inline(app, spec)
 
 
 def _run_inline(app: Flask, spec: JobSpec) -> None:
@@ -78,23 +79,27 @@ def _run_inline(app: Flask, spec: JobSpec) -> None:
         log.exception("inline job %s failed", spec.path)
 
 
-def _enqueue_rq(app: Flask, spec: JobSpec) -> None:
+def _enqueue_rq(app: Flask, specs: tuple[JobSpec, ...]) -> None:
+    """All of one commit's jobs in one Redis pipeline: one round trip however many there are."""
     from rq import Retry
 
     try:
-        queue = rq_queue(app, spec.queue)
-        queue.enqueue(
-            "civic311.jobs.run_job",
-            spec.path,
-            str(spec.tenant_id) if spec.tenant_id else None,
-            *spec.args,
-            job_id=spec.job_id,
-            retry=Retry(max=spec.retries, interval=[5, 30, 120][: max(spec.retries, 1)]) if spec.retries else None,
-            job_timeout=spec.timeout,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except Exception as exc:  # Redis down: the sweep will find the pending outbox row
-        log.warning("could not enqueue %s (%s); the outbox sweep will deliver it", spec.path, exc)
+        with redis_connection(app).pipeline() as pipe:
+            for spec in specs:
+                rq_queue(app, spec.queue).enqueue_call(
+                    "civic311.jobs.run_job",
+                    args=(spec.path, str(spec.tenant_id) if spec.tenant_id else None, *spec.args),
+                    job_id=spec.job_id,
+                    retry=Retry(max=spec.retries, interval=[5, 30, 120][: max(spec.retries, 1)])
+                    if spec.retries else None,
+                    timeout=spec.timeout,
+                    failure_ttl=7 * 24 * 3600,
+                    pipeline=pipe,
+                )
+            pipe.execute()
+    except Exception as exc:  # Redis down: the sweep will find the pending outbox rows
+        log.warning("could not enqueue %s (%s); the outbox sweep will deliver them",
+                    ", ".join(spec.path for spec in specs), exc)
 
 
 def redis_connection(app: Flask):

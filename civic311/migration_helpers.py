@@ -48,7 +48,13 @@ def ensure_app_role() -> None:
     bind = op.get_bind()
     exists = bind.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar()
     if not exists:
-        op.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE')
+        # Roles are cluster-wide: two databases migrated at once (parallel test workers on a fresh
+        # cluster) both see no role and both create it; the loser gets unique_violation, not
+        # duplicate_object, and either means the role is there now.
+        op.execute(f"""DO $$ BEGIN
+            CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END $$""")
     op.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
     op.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
     op.execute(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"')

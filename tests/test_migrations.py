@@ -49,3 +49,42 @@ def test_migrations_have_a_single_head():
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_two_databases_migrated_at_once_on_a_cluster_without_the_app_role(tmp_path):
+    """Roles are cluster-wide: parallel migrations (test workers, two deploys) must not race to create it."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    import pytest
+
+    if BACKEND != "postgres":
+        pytest.skip("roles are a PostgreSQL matter")
+    role = f"civic311_race_{uuid.uuid4().hex[:8]}"
+    names = [f"civic311_race_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    admin = create_engine(f"postgresql+psycopg://postgres@{PG_HOST}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        runs = [subprocess.Popen(
+            [sys.executable, "-m", "civic311.cli", "migrate"],
+            env={**os.environ, "DATABASE_URL": f"postgresql://{role}@{PG_HOST}/{name}",
+                 "MIGRATION_DATABASE_URL": f"postgresql://postgres@{PG_HOST}/{name}",
+                 "CIVIC311_INSTANCE": str(tmp_path / name), "SECRET_KEY": "x"},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for name in names]
+        outputs = [run.communicate(timeout=300)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        for name in names:
+            app_engine = create_engine(f"postgresql+psycopg://{role}@{PG_HOST}/{name}")
+            with app_engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM tenants")).scalar() == 0
+            app_engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()

@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 from civic311.actor import Actor, set_request_actor
 from civic311.open311 import params
 from civic311.open311.formats import Open311Error
+from civic311.platform import catalog_cache
+from civic311.platform.catalog_cache import KeyInfo
 from civic311.tenancy import set_request_tenant
-from civic311.tenants.apikeys import find_key, touch
-from civic311.tenants.catalog import ApiKey
+from civic311.tenants.apikeys import key_hash, touch
 from civic311.tenants.models import Tenant
 from civic311.web.hosts import tenant_by_domain, tenant_by_slug
 from civic311.web.tenant_cache import tenant_cache
@@ -63,12 +64,15 @@ def enter_tenant() -> Tenant:
     return tenant
 
 
-def require_key() -> ApiKey:
-    """The live key of this city given as `api_key` (or `key`), counted against its rate limit."""
+def require_key() -> KeyInfo:
+    """The live key of this city given as `api_key` (or `key`), counted against its rate limit.
+
+    Checked against the city's cached catalog snapshot (issuing or revoking a key bumps its version),
+    so a valid key costs no query of its own."""
     raw = params.get("api_key", "key")
     if raw is None:
         raise Open311Error(403, _("An api_key is required to write. Ask the city for one."))
-    key = find_key(raw)
+    key = catalog_cache.current().keys.get(key_hash(raw)) if raw.strip() else None
     if key is None:
         raise Open311Error(403, _("The api_key is not valid for this city."))
     if g.open311_tenant.status in READ_ONLY_STATUSES:
@@ -78,9 +82,8 @@ def require_key() -> ApiKey:
     if retry_after is not None:
         raise Open311Error(429, _("Too many requests with this api_key. Try again in %(n)s seconds.", n=retry_after),
                            headers={"Retry-After": str(retry_after)})
-    touch(key)
+    touch(key.id)
     set_request_actor(Actor(label=f"Open311 key {key.name} ({key.prefix}…)"))
-    g.open311_key = key
     return key
 
 

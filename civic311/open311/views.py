@@ -26,7 +26,6 @@ from civic311.platform.intake import (
     IntakeSubmission,
     Location,
     PhotoUpload,
-    category_for,
     file_request,
 )
 from civic311.platform.models import ServiceRequest, SubmissionToken
@@ -258,7 +257,7 @@ def _create(fmt: str):
         messages = [e.message if e.field in ("service_code", "location") else f"{e.field}: {e.message}"
                     for e in exc.errors]
         raise Open311Error(404 if exc.not_found else 400, messages[0], more=messages[1:]) from None
-    category = category_for(result.request.service_code)
+    category = result.category
     notice = category.emergency_notice.get(sub.locale) or category.emergency_notice.get(tenant.default_locale) \
         or _("Expected within %(t)s.", t=category.sla_text())
     answer = {"token": result.token} if result.token else {"service_request_id": result.request.number}

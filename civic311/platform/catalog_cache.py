@@ -1,8 +1,8 @@
 """A city's catalog as intake and routing read it, cached per process and checked on every use.
 
 Intake needs the category (with its questions and department), every department a rule may route
-to, the routing rules, the zones and the city's own holidays: six queries per request when read from
-the database each time. Here they are read once per process and kept with the city's
+to, the routing rules, the zones, the city's own holidays and its live Open311 keys: seven queries per
+request when read from the database each time. Here they are read once per process and kept with the city's
 `catalog_version` (a counter every catalog write bumps in its own transaction, see
 `tenants/catalog.py`). Each use reads that one number (once per transaction), so a change made
 anywhere takes effect on the next request in every process, without a restart.
@@ -35,6 +35,7 @@ from civic311.tenants import counters
 from civic311.tenants.catalog import (
     CATALOG_VERSION,
     SNAPSHOT_MEMO,
+    ApiKey,
     Category,
     Department,
     Holiday,
@@ -78,6 +79,16 @@ class ZoneInfo:
         return self.polygon.covers(Point(lng, lat))
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """A live Open311 key, as the API checks it (the hash itself is the snapshot's dict key)."""
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    rate_limit_per_minute: int
+
+
 @dataclass
 class CatalogSnapshot:
     tenant_id: uuid.UUID
@@ -88,6 +99,7 @@ class CatalogSnapshot:
     rules: tuple[RuleInfo, ...]  # active, in order
     zones: tuple[ZoneInfo, ...]  # by name
     holidays: frozenset[date]  # the city's own; national ones come from sla.national_holidays
+    keys: dict[str, KeyInfo] = field(default_factory=dict)  # live API keys by SHA-256 hash
 
     def category(self, service_code: str) -> Category | None:
         """The active category with this code, as an object of the current session."""
@@ -158,6 +170,10 @@ def _load(session: Session, tenant_id: uuid.UUID, *, version: int, shared: bool)
     ).all()
     zones = session.scalars(select(Zone).order_by(Zone.name)).all()
     holidays = session.scalars(select(Holiday.day)).all()
+    keys = session.execute(
+        select(ApiKey.key_hash, ApiKey.id, ApiKey.name, ApiKey.prefix, ApiKey.rate_limit_per_minute)
+        .where(ApiKey.revoked_at.is_(None))
+    ).all()
     return CatalogSnapshot(
         tenant_id=tenant_id,
         version=version,
@@ -168,6 +184,7 @@ def _load(session: Session, tenant_id: uuid.UUID, *, version: int, shared: bool)
         zones=tuple(ZoneInfo(z.id, z.name, (z.min_lng, z.min_lat, z.max_lng, z.max_lat), prep(shape(z.geometry)))
                     for z in zones),
         holidays=frozenset(date.fromisoformat(day) for day in holidays),
+        keys={k.key_hash: KeyInfo(k.id, k.name, k.prefix, k.rate_limit_per_minute) for k in keys},
     )
 
 

@@ -107,6 +107,7 @@ class IntakeError(ValueError):
 class IntakeResult:
     request: ServiceRequest
     token: str | None = None
+    category: Category | None = None  # the category it was filed under (its notice, its SLA text)
 
 
 # --- finding the category and checking answers ---------------------------------------------------
@@ -378,4 +379,4 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         token = secrets.token_urlsafe(12)
         db.session.add(SubmissionToken(token=token, request_id=req.id))
     db.session.flush()
-    return IntakeResult(req, token)
+    return IntakeResult(req, token, category)

@@ -177,7 +177,9 @@ class ApiKey(TenantScoped, db.Model):
 # --- the catalog's version ------------------------------------------------------------------------
 
 CATALOG_VERSION = "catalog_version"
-CATALOG_MODELS = (Department, CategoryGroup, Category, Question, Zone, RoutingRule, Holiday)
+# API keys count as catalog: the Open311 views check keys against the cached snapshot, so issuing or
+# revoking one must bump the version. Their use (`apikeys.touch`) is a Core update and bumps nothing.
+CATALOG_MODELS = (Department, CategoryGroup, Category, Question, Zone, RoutingRule, Holiday, ApiKey)
 # session.info key: tenants whose catalog this session's open transaction has changed (not committed).
 CHANGED_IN_TRANSACTION = "civic311_catalog_changed"
 # session.info key: the catalog snapshots this transaction has used (platform/catalog_cache.py).
