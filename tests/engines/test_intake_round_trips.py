@@ -89,7 +89,7 @@ def test_an_open311_post_is_a_handful_of_statements(app, cities, monkeypatch):  
     import civic311.jobs
 
     queued = []
-    monkeypatch.setattr(civic311.jobs, "dispatch", queued.extend)
+    monkeypatch.setattr(civic311.jobs, "dispatch", lambda *specs: queued.extend(specs))
     key = cities["alpha"].key
     client = app.test_client()
     data = {"service_code": "pothole", "lat": "39.78", "long": "-89.65", "attribute[size]": "large",
