@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -53,13 +59,6 @@ def test_migrations_have_a_single_head():
 
 def test_two_databases_migrated_at_once_on_a_cluster_without_the_app_role(tmp_path):
     """Roles are cluster-wide: parallel migrations (test workers, two deploys) must not race to create it."""
-    import os
-    import subprocess
-    import sys
-    import uuid
-
-    import pytest
-
     if BACKEND != "postgres":
         pytest.skip("roles are a PostgreSQL matter")
     role = f"civic311_race_{uuid.uuid4().hex[:8]}"

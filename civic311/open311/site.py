@@ -72,7 +72,7 @@ def require_key() -> KeyInfo:
     raw = params.get("api_key", "key")
     if raw is None:
         raise Open311Error(403, _("An api_key is required to write. Ask the city for one."))
-    key = catalog_cache.current().keys.get(key_hash(raw)) if raw.strip() else None
+    key = catalog_cache.current().keys.get(key_hash(raw))
     if key is None:
         raise Open311Error(403, _("The api_key is not valid for this city."))
     if g.open311_tenant.status in READ_ONLY_STATUSES:

@@ -106,8 +106,8 @@ class IntakeError(ValueError):
 @dataclass
 class IntakeResult:
     request: ServiceRequest
+    category: Category  # the category it was filed under (its notice, its SLA text)
     token: str | None = None
-    category: Category | None = None  # the category it was filed under (its notice, its SLA text)
 
 
 # --- finding the category and checking answers ---------------------------------------------------
@@ -379,4 +379,4 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         token = secrets.token_urlsafe(12)
         db.session.add(SubmissionToken(token=token, request_id=req.id))
     db.session.flush()
-    return IntakeResult(req, token, category)
+    return IntakeResult(req, category, token)
