@@ -182,17 +182,29 @@ def _stamp_and_guard(session: Session, flush_context, instances) -> None:
     _sync_database_setting(session)
     crossing = _crossing_reason.get() is not None
     for obj in list(session.new) + list(session.dirty):
-        if not isinstance(obj, TenantScoped):
-            continue
-        if obj.tenant_id is None:
-            obj.tenant_id = current_tenant_id()
-        elif not crossing and obj.tenant_id != current_tenant_id():
-            raise TenantMismatch(f"{type(obj).__name__} of tenant {obj.tenant_id} written as {_current_tenant.get()}")
+        if isinstance(obj, TenantScoped):
+            _stamp_or_refuse(obj, crossing)
     if crossing:
         return
     for obj in session.deleted:
         if isinstance(obj, TenantScoped) and obj.tenant_id != current_tenant_id():
             raise TenantMismatch(f"{type(obj).__name__} of another tenant deleted")
+
+
+def _stamp_or_refuse(obj: TenantScoped, crossing: bool) -> None:
+    if obj.tenant_id is None:
+        obj.tenant_id = current_tenant_id()
+    elif not crossing and obj.tenant_id != current_tenant_id():
+        raise TenantMismatch(f"{type(obj).__name__} of tenant {obj.tenant_id} written as {_current_tenant.get()}")
+
+
+def guard_rows_written_without_flush(session: Session, objects) -> None:
+    """What `before_flush` does, for rows a caller inserts itself (`platform/row_writer.py`): the
+    database gets the current tenant's setting, each row is stamped with it, another tenant's refused."""
+    _sync_database_setting(session)
+    crossing = _crossing_reason.get() is not None
+    for obj in objects:
+        _stamp_or_refuse(obj, crossing)
 
 
 # --- layer 4: hand the tenant to PostgreSQL row-level security -----------------------------------

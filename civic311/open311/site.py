@@ -115,7 +115,7 @@ class RedisLimiter:
         now = time.time()
         window = int(now // 60)
         name = f"civic311:open311:rate:{key_id}:{window}"
-        pipe = self._redis.pipeline()
+        pipe = self._redis.pipeline(transaction=False)  # one round trip; no MULTI/EXEC needed for a counter
         pipe.incr(name)
         pipe.expire(name, 120)
         count = pipe.execute()[0]

@@ -22,6 +22,7 @@ from civic311.actor import current_actor
 from civic311.db import db, new_id, utcnow
 from civic311.platform import catalog_cache, outbox, routing, sla
 from civic311.platform.models import OPEN_STATUSES, Follower, RequestEvent, ServiceRequest, SubmissionToken
+from civic311.platform.row_writer import insert_new
 from civic311.tenancy import current_tenant_id
 from civic311.tenants.catalog import Category, Question
 from civic311.tenants.counters import next_value
@@ -299,8 +300,9 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
     """Validate, number, route, time and store one request, with its history and outbox rows.
 
     The catalog comes from the per-process cache (one version check per transaction); ids are made
-    here rather than by a flush, so the request, its history, follower, outbox rows and token are
-    written by one flush at the end."""
+    here rather than by a flush, so the request, its history entry, follower, outbox row and token are
+    inserted together without the unit of work (`row_writer.insert_new`: one statement on PostgreSQL);
+    photos follow, as ordinary model objects."""
     tenant = db.session.get(Tenant, current_tenant_id())
     catalog = catalog_cache.current()
     category, answers = validate(sub)
@@ -356,27 +358,28 @@ def file_request(sub: IntakeSubmission) -> IntakeResult:
         at_risk_at=at_risk_at,
         sla_state=sla.state_of(due_at, at_risk_at, None, now),
     )
-    db.session.add(req)
     event = RequestEvent(
         id=new_id(), request_id=req.id, at=requested_at, kind="submitted", public=True,
         actor_user_id=actor.user_id, actor_label=actor_label, operator_org_id=actor.operator_org_id,
         channel=sub.channel, to_status="new",
         message="", data={"routing": decision.explanation, "anonymous": anonymous},
     )
-    db.session.add(event)
+    rows = [req, event]
     if req.reporter_email or req.reporter_phone:
-        db.session.add(Follower(request_id=req.id, email=req.reporter_email, phone=req.reporter_phone,
-                                locale=sub.locale, is_reporter=True))
+        rows.append(Follower(request_id=req.id, email=req.reporter_email, phone=req.reporter_phone,
+                             locale=sub.locale, is_reporter=True))
+    if sub.notify and not anonymous:
+        rows.append(outbox.new_message(
+            "notify", {"request_id": str(req.id), "event_id": str(event.id), "template": "received"},
+            dedupe_key=f"notify:{event.id}"))
+    token = None
+    if category.service_type == "batch":
+        token = secrets.token_urlsafe(12)
+        rows.append(SubmissionToken(token=token, request_id=req.id))
+    insert_new(*rows)
     if sub.photos:
         from civic311.platform.attachments import store_photos
 
         store_photos(req, sub.photos)
-    if sub.notify and not anonymous:
-        outbox.add("notify", {"request_id": str(req.id), "event_id": str(event.id), "template": "received"},
-                   dedupe_key=f"notify:{event.id}", fresh=True)
-    token = None
-    if category.service_type == "batch":
-        token = secrets.token_urlsafe(12)
-        db.session.add(SubmissionToken(token=token, request_id=req.id))
-    db.session.flush()
+        db.session.flush()
     return IntakeResult(req, category, token)

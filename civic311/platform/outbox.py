@@ -16,6 +16,7 @@ from sqlalchemy import select
 from civic311.db import db, new_id, utcnow
 from civic311.jobs import enqueue_after_commit, resolve
 from civic311.platform.models import OutboxMessage
+from civic311.platform.row_writer import insert_new
 from civic311.tenancy import all_tenants, tenant_context
 
 log = logging.getLogger("civic311.outbox")
@@ -33,14 +34,26 @@ def add(kind: str, payload: dict, dedupe_key: str, *, fresh: bool = False) -> Ou
     """Record a side effect in the current transaction (once per dedupe_key).
 
     `fresh=True` says the key cannot exist yet (it names a row this transaction just created, such as
-    `notify:<new event id>`), which saves the lookup; the table's unique key still guards it. The row
-    is written with the caller's next flush, together with the rows it belongs to."""
-    if not fresh:
-        existing = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        if existing is not None:
-            return None
-    message = OutboxMessage(id=new_id(), kind=kind, payload=payload, dedupe_key=dedupe_key)
+    `notify:<new event id>`), which saves the lookup; the table's unique key still guards it. Such a row
+    is inserted at once, without the unit of work (`row_writer`); otherwise it is written with the
+    caller's next flush."""
+    if fresh:
+        message = new_message(kind, payload, dedupe_key)
+        insert_new(message)
+        return message
+    existing = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return None
+    message = new_message(kind, payload, dedupe_key)
     db.session.add(message)
+    return message
+
+
+def new_message(kind: str, payload: dict, dedupe_key: str) -> OutboxMessage:
+    """An outbox row not yet written, and its delivery job asked for after commit. For a caller that
+    writes it together with other new rows (`row_writer.insert_new`), in the same transaction: if that
+    transaction rolls back, the job request goes with it."""
+    message = OutboxMessage(id=new_id(), kind=kind, payload=payload, dedupe_key=dedupe_key)
     enqueue_after_commit(
         "civic311.platform.outbox:deliver", message.tenant_id, str(message.id),
         queue=QUEUE_FOR_KIND.get(kind, "default"), job_id=f"outbox-{message.id}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, String, UniqueConstraint, select, update
+from sqlalchemy import Connection, String, UniqueConstraint, Uuid, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,13 +21,20 @@ class Counter(TenantScoped, db.Model):
     value: Mapped[int] = mapped_column(default=0)
 
 
+# On the table, not the entity, built once, and run on the session's connection: these run on every
+# intake, where an ORM-enabled statement paid for synchronising the session and for its hooks. The
+# tenant is therefore named in each (row-level security checks it too).
+_table = Counter.__table__
+# Uuid() named here: when this module loads, tenant_id's type is still its foreign key's, unresolved.
+_WHICH = (_table.c.tenant_id == bindparam("tenant", type_=Uuid()),
+          _table.c.name == bindparam("counter", type_=_table.c.name.type))
+_INCREMENT = update(_table).where(*_WHICH).values(value=_table.c.value + 1).returning(_table.c.value)
+_VALUE = select(_table.c.value).where(*_WHICH)
+
+
 def next_value(name: str) -> int:
-    # On the table, not the entity: an ORM-enabled UPDATE pays for synchronising the session, and
-    # this runs on every intake. The tenant is therefore named here (row-level security checks it too).
-    table = Counter.__table__
-    stmt = (update(table).where(table.c.tenant_id == current_tenant_id(), table.c.name == name)
-            .values(value=table.c.value + 1).returning(table.c.value))
-    value = db.session.execute(stmt).scalar()
+    which = {"tenant": current_tenant_id(), "counter": name}
+    value = db.session.connection().execute(_INCREMENT, which).scalar()
     if value is not None:
         return value
     try:
@@ -35,13 +42,11 @@ def next_value(name: str) -> int:
             db.session.add(Counter(name=name, value=1))
         return 1
     except IntegrityError:  # another transaction created it first: increment theirs
-        return db.session.execute(stmt).scalar()
+        return db.session.connection().execute(_INCREMENT, which).scalar()
 
 
 def peek(name: str) -> int:
-    table = Counter.__table__
-    return db.session.scalar(
-        select(table.c.value).where(table.c.tenant_id == current_tenant_id(), table.c.name == name)) or 0
+    return db.session.connection().execute(_VALUE, {"tenant": current_tenant_id(), "counter": name}).scalar() or 0
 
 
 def bump(connection: Connection, tenant_id: uuid.UUID, name: str) -> None:
