@@ -27,6 +27,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, Insert, Integer, String, Table, Uuid, inspect
+from sqlalchemy.orm import MANYTOONE
 
 from civic311.db import UTCDateTime, db
 from civic311.tenancy import TenantScoped, guard_rows_written_without_flush
@@ -35,9 +36,13 @@ _UNSET = object()
 
 
 def insert_new(*objects: TenantScoped) -> None:
-    """INSERT `objects` (transient model instances) in argument order, grouped by table, then attach
-    them to the session as persistent. Column defaults are applied to the objects first, so what the
-    caller reads afterwards is what was written."""
+    """INSERT `objects` (transient model instances; parents before the rows naming them, by id columns,
+    not relationships), then attach them to the session as persistent. Column defaults are applied to
+    the objects first, so what the caller reads afterwards is what was written. If the statement fails
+    the transaction is unusable until the caller rolls back, as after a failed flush.
+
+    On PostgreSQL values travel as JSON: a nested UUID or datetime inside a JSON column is written as
+    its string, where SQLAlchemy's serializer would refuse it."""
     session = db.session()  # the Session itself: the tenancy guard takes one
     guard_rows_written_without_flush(session, objects)
     rows = [_row_of(obj) for obj in objects]
@@ -59,8 +64,11 @@ def insert_new(*objects: TenantScoped) -> None:
 
 
 def _row_of(obj: TenantScoped) -> tuple[Table, dict]:
-    table, columns = _columns_of(type(obj))
+    table, columns, parents = _columns_of(type(obj))
     values = obj.__dict__
+    for parent in parents:
+        if values.get(parent) is not None:  # a flush would copy its key into the column; this does not
+            raise TypeError(f"{type(obj).__name__}.{parent} is set: give insert_new its id column instead")
     row = {}
     for attr, column_key, default in columns:
         value = values.get(attr, _UNSET)
@@ -72,14 +80,22 @@ def _row_of(obj: TenantScoped) -> tuple[Table, dict]:
 
 
 @functools.cache
-def _columns_of(model: type) -> tuple[Table, tuple[tuple[str, str, object], ...]]:
-    """(attribute, column key, default maker) per column of a model: its mapper, read once per process."""
+def _columns_of(model: type) -> tuple[Table, tuple[tuple[str, str, object], ...], tuple[str, ...]]:
+    """(attribute, column key, default maker) per column of a model, and its many-to-one relationships:
+    from its mapper, once per process. Models this writer must not take are refused here."""
+    from civic311.tenants.catalog import CATALOG_MODELS
+
+    if issubclass(model, CATALOG_MODELS):
+        raise TypeError(f"{model.__name__} is a catalog model: its writes must bump the catalog version (a flush)")
     mapper = inspect(model)
     columns = []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
+        if column.server_default is not None:
+            raise TypeError(f"{column} has a database default: insert_new cannot know its value")
         columns.append((prop.key, column.key, _default_maker(column)))
-    return mapper.local_table, tuple(columns)
+    parents = tuple(rel.key for rel in mapper.relationships if rel.direction is MANYTOONE)
+    return mapper.local_table, tuple(columns), parents
 
 
 def _default_maker(column):
@@ -92,7 +108,6 @@ def _default_maker(column):
         return lambda: default.arg(None)  # SQLAlchemy wraps a no-argument default to take a context
     raise TypeError(f"{column} has a SQL expression default: insert_new cannot know its value")
 
-
 @functools.cache
 def _insert_into(table: Table) -> Insert:
     return table.insert()
@@ -102,13 +117,19 @@ def _insert_into(table: Table) -> Insert:
 def _one_statement(tables: tuple[Table, ...], preparer) -> str:
     """The INSERTs of one row per table of `tables`, in order, as one statement (psycopg's parameter
     style): row i is the JSON parameter `r{i}`."""
-    for table in tables:
+    inserts = []
+    for i, table in enumerate(tables):
         _check_json_safe(table)
-    inserts = [
-        f"INSERT INTO {preparer.format_table(table)} SELECT * FROM "
-        f"jsonb_populate_record(NULL::{preparer.format_table(table)}, %(r{i})s::jsonb)"
-        for i, table in enumerate(tables)
-    ]
+        name = preparer.format_table(table)
+        columns = [preparer.format_column(column) for column in table.columns]
+        # The model's columns, named on both sides: a column the database has and the model does not
+        # (a migration ahead of the code) keeps its database default, as with the ORM's INSERT.
+        # SQLAlchemy writes None into a JSON column as JSON null, where jsonb_populate_record gives
+        # SQL NULL: COALESCE restores the JSON null.
+        picked = [f"COALESCE(r.{quoted}, 'null')" if isinstance(column.type, JSON) else f"r.{quoted}"
+                  for column, quoted in zip(table.columns, columns, strict=True)]
+        inserts.append(f"INSERT INTO {name} ({', '.join(columns)}) SELECT {', '.join(picked)} "
+                       f"FROM jsonb_populate_record(NULL::{name}, %(r{i})s::jsonb) AS r")
     *first, last = inserts
     if not first:
         return last

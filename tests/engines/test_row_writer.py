@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Column, LargeBinary, MetaData, Table, inspect, select
+from sqlalchemy import Column, LargeBinary, MetaData, Table, create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from civic311.db import db, new_id
 from civic311.platform import row_writer
-from civic311.platform.models import OutboxMessage, RequestEvent, ServiceRequest
+from civic311.platform.models import OutboxMessage, RequestEvent, ServiceRequest, SubmissionToken
 from civic311.platform.row_writer import insert_new
 from civic311.tenancy import TenantMismatch, tenant_context
+from civic311.tenants.catalog import Category
 from tests.engines.helpers import pothole_category
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -86,11 +87,15 @@ def test_another_citys_row_is_refused_and_nothing_is_written(app, two_tenants):
         category = pothole_category()
         db.session.commit()
         req = ServiceRequest(id=new_id(), tenant_id=b.id, **_request_values(category))
+        event = RequestEvent(id=new_id(), request_id=req.id, at=req.requested_at, kind="submitted")
         with pytest.raises(TenantMismatch):
-            insert_new(req)
-        db.session.rollback()
+            insert_new(event, req)  # city A's event first: refused as a whole, not row by row
+        assert req not in db.session and event not in db.session
     with tenant_context(b.id):
+        # Same transaction, still usable: nothing of either row was sent.
         assert db.session.scalar(select(ServiceRequest.id).where(ServiceRequest.id == req.id)) is None
+    with tenant_context(a.id):
+        assert db.session.scalar(select(RequestEvent.id).where(RequestEvent.id == event.id)) is None
 
 
 def test_row_level_security_checks_these_rows_too(app, two_tenants, monkeypatch):
@@ -131,3 +136,62 @@ def test_naive_times_and_unsendable_types_are_refused():
     table = Table("blobs", MetaData(), Column("id", LargeBinary, primary_key=True))
     with pytest.raises(TypeError, match="blobs.id"):
         row_writer._check_json_safe(table)
+
+
+def test_none_in_a_json_column_is_written_as_json_null_like_a_flush(app, two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        category = pothole_category()
+        req = ServiceRequest(id=new_id(), **_request_values(category))
+        insert_new(req)
+        by_writer = RequestEvent(id=new_id(), request_id=req.id, at=req.requested_at, kind="note", data=None)
+        insert_new(by_writer)
+        by_flush = RequestEvent(id=new_id(), request_id=req.id, at=req.requested_at, kind="note", data=None)
+        db.session.add(by_flush)
+        db.session.commit()
+        null_data = db.session.execute(
+            text("SELECT id, data IS NULL FROM request_events WHERE request_id = :r"), {"r": req.id.hex
+                                                                                         if _sqlite(app) else req.id}
+        ).all()
+    assert len(null_data) == 2 and not any(is_null for _, is_null in null_data)  # JSON null, not SQL NULL
+
+
+def test_models_it_must_not_write_are_refused(app, two_tenants):
+    a, _ = two_tenants
+    with tenant_context(a.id):
+        category = pothole_category()
+        db.session.commit()
+        with pytest.raises(TypeError, match="catalog model"):
+            insert_new(Category(service_code="graffiti", name="Graffiti"))
+        req = ServiceRequest(id=new_id(), **_request_values(category))
+        with pytest.raises(TypeError, match="SubmissionToken.request is set"):  # a flush would copy its key
+            insert_new(SubmissionToken(token="t0k3n", request=req))
+
+
+def test_a_column_the_model_does_not_know_keeps_its_database_default(app, two_tenants):
+    """A migration that adds a column runs before the code that knows it is deployed."""
+    if _sqlite(app):
+        pytest.skip("the one-statement path is PostgreSQL's")
+    owner = create_engine(app.config["CIVIC311"].migration_database_url.replace("postgresql://",
+                                                                                 "postgresql+psycopg://", 1))
+    a, _ = two_tenants
+    with owner.begin() as conn:
+        conn.execute(text("ALTER TABLE outbox ADD COLUMN added_later text NOT NULL DEFAULT 'kept'"))
+    try:
+        with tenant_context(a.id):
+            message = OutboxMessage(id=new_id(), kind="notify", payload={}, dedupe_key="later")
+            insert_new(message)
+            message_id = message.id
+            db.session.commit()
+        with owner.connect() as conn:
+            assert conn.execute(text("SELECT added_later FROM outbox WHERE id = :i"), {"i": message_id}).scalar() \
+                == "kept"
+    finally:
+        db.session.remove()
+        with owner.begin() as conn:
+            conn.execute(text("ALTER TABLE outbox DROP COLUMN added_later"))
+        owner.dispose()
+
+
+def _sqlite(app) -> bool:
+    return app.config["CIVIC311"].database_url.startswith("sqlite")
