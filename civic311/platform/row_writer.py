@@ -108,6 +108,7 @@ def _default_maker(column):
         return lambda: default.arg(None)  # SQLAlchemy wraps a no-argument default to take a context
     raise TypeError(f"{column} has a SQL expression default: insert_new cannot know its value")
 
+
 @functools.cache
 def _insert_into(table: Table) -> Insert:
     return table.insert()

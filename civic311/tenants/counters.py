@@ -46,7 +46,7 @@ def next_value(name: str) -> int:
 
 
 def peek(name: str) -> int:
-    return db.session.connection().execute(_VALUE, {"tenant": current_tenant_id(), "counter": name}).scalar() or 0
+    return read(db.session.connection(), current_tenant_id(), name)
 
 
 def bump(connection: Connection, tenant_id: uuid.UUID, name: str) -> None:
@@ -67,8 +67,4 @@ def bump(connection: Connection, tenant_id: uuid.UUID, name: str) -> None:
 
 def read(connection: Connection, tenant_id: uuid.UUID, name: str) -> int:
     """A counter's value (0 when it was never bumped), read on `connection` with an explicit tenant."""
-    table = Counter.__table__
-    value = connection.execute(
-        select(table.c.value).where(table.c.tenant_id == tenant_id, table.c.name == name)
-    ).scalar()
-    return value or 0
+    return connection.execute(_VALUE, {"tenant": tenant_id, "counter": name}).scalar() or 0

@@ -15,6 +15,7 @@ from civic311.platform import catalog_cache
 from civic311.platform.intake import IntakeError, Location
 from civic311.tenancy import tenant_context
 from civic311.tenants.catalog import Category, Holiday, Question, RoutingRule, Zone
+from tests.conftest import BACKEND
 from tests.engines.helpers import file, pothole_category
 from tests.open311.conftest import cities, seed_catalog  # noqa: F401  (fixtures)
 
@@ -73,7 +74,7 @@ def test_one_intake_is_a_handful_of_statements(app, two_tenants):
         assert req.zone_id is not None and req.answers[0]["label"] == "Small"
         db.session.commit()
     assert not [s for s in seen if _reads_catalog(s)], seen
-    postgres = _on_postgres(app)
+    postgres = BACKEND == "postgres"
     inserted = sorted(table for s in seen for table in re.findall(r"INSERT INTO (\w+)", s))
     assert inserted == ["followers", "outbox", "request_events", "service_requests"], seen
     # On PostgreSQL the four rows go in one statement (the INSERTs chained by WITH); SQLite takes four.
@@ -81,10 +82,6 @@ def test_one_intake_is_a_handful_of_statements(app, two_tenants):
     # tenant row (expired by the commit), catalog version, tracking counter, the INSERTs; on PostgreSQL
     # also the transaction's row-level-security setting.
     assert len(seen) <= (5 if postgres else 7), "\n".join(seen)
-
-
-def _on_postgres(app) -> bool:
-    return app.config["CIVIC311"].database_url.startswith("postgresql")
 
 
 def test_an_open311_post_is_a_handful_of_statements(app, cities, monkeypatch):  # noqa: F811
@@ -109,7 +106,7 @@ def test_an_open311_post_is_a_handful_of_statements(app, cities, monkeypatch):  
     assert [spec.path for spec in queued] == ["civic311.platform.outbox:deliver"] * 2
     assert not [s for s in seen if _reads_catalog(s)], seen
     assert not [s for s in seen if "api_keys" in s], seen  # the key comes from the snapshot
-    assert len(seen) <= (6 if _on_postgres(app) else 7), "\n".join(seen)
+    assert len(seen) <= (6 if BACKEND == "postgres" else 7), "\n".join(seen)
 
 
 def test_a_catalog_change_applies_to_the_next_request(app, two_tenants):

@@ -17,6 +17,7 @@ from civic311.platform.models import OutboxMessage, RequestEvent, ServiceRequest
 from civic311.platform.row_writer import insert_new
 from civic311.tenancy import TenantMismatch, tenant_context
 from civic311.tenants.catalog import Category
+from tests.conftest import BACKEND
 from tests.engines.helpers import pothole_category
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -98,9 +99,8 @@ def test_another_citys_row_is_refused_and_nothing_is_written(app, two_tenants):
         assert db.session.scalar(select(RequestEvent.id).where(RequestEvent.id == event.id)) is None
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="row-level security is PostgreSQL's")
 def test_row_level_security_checks_these_rows_too(app, two_tenants, monkeypatch):
-    if not app.config["CIVIC311"].database_url.startswith("postgresql"):
-        pytest.skip("row-level security is PostgreSQL's")
     a, b = two_tenants
     monkeypatch.setattr(row_writer, "guard_rows_written_without_flush", lambda session, objects: None)
     with tenant_context(a.id):
@@ -149,10 +149,9 @@ def test_none_in_a_json_column_is_written_as_json_null_like_a_flush(app, two_ten
         by_flush = RequestEvent(id=new_id(), request_id=req.id, at=req.requested_at, kind="note", data=None)
         db.session.add(by_flush)
         db.session.commit()
+        request_id = req.id.hex if BACKEND == "sqlite" else req.id  # SQLite keeps a Uuid as its hex
         null_data = db.session.execute(
-            text("SELECT id, data IS NULL FROM request_events WHERE request_id = :r"), {"r": req.id.hex
-                                                                                         if _sqlite(app) else req.id}
-        ).all()
+            text("SELECT id, data IS NULL FROM request_events WHERE request_id = :r"), {"r": request_id}).all()
     assert len(null_data) == 2 and not any(is_null for _, is_null in null_data)  # JSON null, not SQL NULL
 
 
@@ -168,10 +167,9 @@ def test_models_it_must_not_write_are_refused(app, two_tenants):
             insert_new(SubmissionToken(token="t0k3n", request=req))
 
 
+@pytest.mark.skipif(BACKEND != "postgres", reason="the one-statement path is PostgreSQL's")
 def test_a_column_the_model_does_not_know_keeps_its_database_default(app, two_tenants):
     """A migration that adds a column runs before the code that knows it is deployed."""
-    if _sqlite(app):
-        pytest.skip("the one-statement path is PostgreSQL's")
     owner = create_engine(app.config["CIVIC311"].migration_database_url.replace("postgresql://",
                                                                                  "postgresql+psycopg://", 1))
     a, _ = two_tenants
@@ -192,6 +190,3 @@ def test_a_column_the_model_does_not_know_keeps_its_database_default(app, two_te
             conn.execute(text("ALTER TABLE outbox DROP COLUMN added_later"))
         owner.dispose()
 
-
-def _sqlite(app) -> bool:
-    return app.config["CIVIC311"].database_url.startswith("sqlite")
