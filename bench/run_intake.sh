@@ -6,6 +6,12 @@
 # BENCH_TENANTS cities, starts civic311 under gunicorn with REDIS_URL set and, beside it, a bare Flask +
 # psycopg app that inserts one row; drives each with wrk (installed with apt-get when missing; a Python
 # thread loader otherwise) and prints req/s, p50 and p99. The last line is the summary.
+#
+# Beside them (BENCH_FLOOR=0 leaves them out) two "floor" servers (bench/intake_floor.py): the SQL and
+# Redis work an intake must do (four rows in one transaction under row-level security, tracking
+# counter, rate limit, job after commit) with almost no Python, and the same with the transaction
+# alone. Their rates bound what any intake keeping those guarantees can reach on this machine.
+# BENCH_FLOOR_VARIANTS (FLOOR_SKIP values, space-separated) runs other cuts of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +28,9 @@ PY=${PY:-.venv/bin/python}
 free_port() { $PY -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
 INTAKE_PORT=${BENCH_INTAKE_PORT:-$(free_port)}
 BARE_PORT=${BENCH_BARE_PORT:-$(free_port)}
+FLOOR=${BENCH_FLOOR:-1}
+FLOOR_VARIANTS=${BENCH_FLOOR_VARIANTS:-"none rate,peek,counter,rq"}  # FLOOR_SKIP values; none = nothing skipped
+FLOORS=()  # port:FLOOR_SKIP
 WORK=$(mktemp -d /tmp/civic311-bench.XXXXXX)
 export PLATFORM_DOMAIN=bench.localhost
 
@@ -78,7 +87,16 @@ PIDS+=($!)
 .venv/bin/gunicorn -w "$WORKERS" -b "127.0.0.1:$BARE_PORT" --log-level warning --chdir bench intake_bare:app \
   >"$WORK/bare.log" 2>&1 &
 PIDS+=($!)
-for port in "$INTAKE_PORT" "$BARE_PORT"; do
+if [ "$FLOOR" != 0 ]; then
+  for skip in $FLOOR_VARIANTS; do
+    port=$(free_port)
+    FLOORS+=("$port:$skip")
+    FLOOR_SKIP=${skip#none} .venv/bin/gunicorn -w "$WORKERS" -b "127.0.0.1:$port" --log-level warning \
+      --chdir bench intake_floor:app >"$WORK/floor-$port.log" 2>&1 &
+    PIDS+=($!)
+  done
+fi
+for port in "$INTAKE_PORT" "$BARE_PORT" "${FLOORS[@]%%:*}"; do
   for attempt in $(seq 1 150); do
     if $PY -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$port" 2>/dev/null; then
       break
@@ -108,14 +126,30 @@ drive() {  # port seconds -> RESULT requests rps p50 p99 errors
 echo "== warm up (${WARMUP}s each: every gunicorn worker pays its first-request cost here)"
 drive "$INTAKE_PORT" "$WARMUP" >/dev/null
 drive "$BARE_PORT" "$WARMUP" >/dev/null
+for floor in "${FLOORS[@]}"; do drive "${floor%%:*}" "$WARMUP" >/dev/null; done
+for pid in "${PIDS[@]}"; do  # a server whose workers failed to boot has exited by now
+  kill -0 "$pid" 2>/dev/null || { echo "a server exited:"; tail -n 5 "$WORK"/*.log; exit 1; }
+done
 
 echo "== measure"
 read -r _ I_N I_RPS I_P50 I_P99 I_ERR < <(drive "$INTAKE_PORT" "$SECONDS_PER_RUN")
 read -r _ B_N B_RPS B_P50 B_P99 B_ERR < <(drive "$BARE_PORT" "$SECONDS_PER_RUN")
+FLOOR_LINES=()
+for floor in "${FLOORS[@]}"; do
+  read -r _ F_N F_RPS F_P50 F_P99 F_ERR < <(drive "${floor%%:*}" "$SECONDS_PER_RUN")
+  case "${floor#*:}" in
+    none) label="floor  (intake's SQL + Redis):" ;;
+    rate,peek,counter,rq) label="floor  (its transaction alone):" ;;
+    *) label="floor  (without ${floor#*:}):" ;;
+  esac
+  FLOOR_LINES+=("$(printf "%-31s %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  (%s of bare)" "$label" \
+    "$F_N" "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" "$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$F_RPS" "$B_RPS")")")
+done
 printf "intake (civic311 Open311 POST): %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n" \
   "$I_N" "$I_RPS" "$I_P50" "$I_P99" "$I_ERR"
 printf "bare   (Flask + one INSERT):    %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n" \
   "$B_N" "$B_RPS" "$B_P50" "$B_P99" "$B_ERR"
+for line in "${FLOOR_LINES[@]}"; do echo "$line"; done
 if [ "$I_ERR" != 0 ]; then
   echo "intake answered errors; first lines of its log:"; head -20 "$WORK/intake.log"
 fi
