@@ -59,7 +59,8 @@ with psycopg.connect(os.environ["MIGRATION_DATABASE_URL"]) as owner:
     CITIES = {slug: (str(tid), prefix) for slug, tid, prefix in
               owner.execute("SELECT slug, id, tracking_prefix FROM tenants")}
     KEYS = {digest: (str(tid), str(kid), limit) for digest, tid, kid, limit in
-            owner.execute("SELECT key_hash, tenant_id, id, rate_limit_per_minute FROM api_keys")}
+            owner.execute("SELECT key_hash, tenant_id, id, rate_limit_per_minute FROM api_keys "
+                          "WHERE revoked_at IS NULL")}
     POTHOLE = {str(tid): (str(cid), str(did)) for tid, cid, did in
                owner.execute("SELECT tenant_id, id, department_id FROM categories WHERE service_code = 'pothole'")}
 
@@ -81,7 +82,7 @@ def connection() -> psycopg.Connection:
 def create():
     tenant_id, prefix = CITIES[request.host.split(":")[0].removesuffix(DOMAIN)]
     form = request.form
-    key = KEYS.get(hashlib.sha256(form.get("api_key", "").encode()).hexdigest())
+    key = KEYS.get(hashlib.sha256(form.get("api_key", "").strip().encode()).hexdigest())
     if key is None or key[0] != tenant_id:
         abort(403)
     if "rate" not in SKIP:
@@ -92,20 +93,40 @@ def create():
         if pipe.execute()[0] > key[2]:
             abort(429)
     category_id, department_id = POTHOLE[tenant_id]
-    request_id, event_id, follower_id, message_id = (str(uuid.uuid4()) for _ in range(4))
     conn = connection()
+    try:
+        number, message_id = _write_rows(conn, tenant_id, prefix, category_id, department_id, form)
+    except Exception:
+        conn.rollback()  # a failed statement must not leave the worker's connection unusable
+        raise
+    if "rq" not in SKIP:
+        with redis.pipeline() as pipe:
+            notifications.enqueue_call("civic311.jobs.run_job",
+                                       args=("civic311.platform.outbox:deliver", tenant_id, message_id),
+                                       job_id=f"outbox-{message_id}", retry=RETRY, timeout=300,
+                                       failure_ttl=7 * 24 * 3600, pipeline=pipe)
+            pipe.execute()
+    return jsonify([{"service_request_id": number, "service_notice": "Expected within 2 business days."}]), 201
+
+
+def _write_rows(conn: psycopg.Connection, tenant_id: str, prefix: str, category_id: str, department_id: str,
+                form) -> tuple[str, str]:
+    """The transaction: tenant setting, catalog version, tracking number, the four rows, COMMIT.
+    Gives the tracking number and the outbox row's id."""
+    request_id, event_id, follower_id, message_id = (str(uuid.uuid4()) for _ in range(4))
     conn.execute("SELECT set_config('app.tenant_id', %s, true), set_config('app.all_tenants', '', true)",
                  (tenant_id,))
     if "peek" not in SKIP:
         conn.execute("SELECT value FROM counters WHERE tenant_id = %s AND name = 'catalog_version'", (tenant_id,))
-    if "counter" in SKIP:
-        sequence = uuid.UUID(request_id).int % 10**9  # unique enough for the number's unique index
+    now = datetime.now(UTC)
+    if "counter" in SKIP:  # a number no counter hands out (the letter), unique by its random part
+        sequence = 0
+        number = f"{prefix}-{now:%y}-X{uuid.uuid4().hex[:12]}"
     else:
         sequence = conn.execute("UPDATE counters SET value = value + 1 WHERE tenant_id = %s "
                                 "AND name = 'request_number' RETURNING value", (tenant_id,)).fetchone()[0]
-    now = datetime.now(UTC)
+        number = f"{prefix}-{now:%y}-{sequence:06d}"
     at = now.isoformat()
-    number = f"{prefix}-{now:%y}-{sequence:06d}"
     email = (form.get("email") or "").strip().lower() or None
     rows = {
         "r0": {"tenant_id": tenant_id, "id": request_id, "number": number, "sequence": sequence,
@@ -129,11 +150,4 @@ def create():
     }
     conn.execute(INSERT, {name: json.dumps(row) for name, row in rows.items()})
     conn.commit()
-    if "rq" not in SKIP:
-        with redis.pipeline() as pipe:
-            notifications.enqueue_call("civic311.jobs.run_job",
-                                       args=("civic311.platform.outbox:deliver", tenant_id, message_id),
-                                       job_id=f"outbox-{message_id}", retry=RETRY, timeout=300,
-                                       failure_ttl=7 * 24 * 3600, pipeline=pipe)
-            pipe.execute()
-    return jsonify([{"service_request_id": number, "service_notice": "Expected within 2 business days."}]), 201
+    return number, message_id

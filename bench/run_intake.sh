@@ -123,6 +123,20 @@ drive() {  # port seconds -> RESULT requests rps p50 p99 errors
   grep '^RESULT' <<<"$output"
 }
 
+busy_ticks() {  # busy and total CPU ticks of the whole machine so far (/proc/stat)
+  local _cpu user nice system idle iowait irq softirq steal _rest
+  read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
+  echo "$((user + nice + system + irq + softirq + steal)) $((user + nice + system + idle + iowait + irq + softirq + steal))"
+}
+
+measure() {  # port -> RESULT requests rps p50 p99 errors cpu-busy-percent (both cores, whole machine)
+  local before after result
+  before=$(busy_ticks)
+  result=$(drive "$1" "$SECONDS_PER_RUN")
+  after=$(busy_ticks)
+  echo "$result $(( (${after% *} - ${before% *}) * 100 / (${after#* } - ${before#* }) ))"
+}
+
 echo "== warm up (${WARMUP}s each: every gunicorn worker pays its first-request cost here)"
 drive "$INTAKE_PORT" "$WARMUP" >/dev/null
 drive "$BARE_PORT" "$WARMUP" >/dev/null
@@ -132,23 +146,24 @@ for pid in "${PIDS[@]}"; do  # a server whose workers failed to boot has exited 
 done
 
 echo "== measure"
-read -r _ I_N I_RPS I_P50 I_P99 I_ERR < <(drive "$INTAKE_PORT" "$SECONDS_PER_RUN")
-read -r _ B_N B_RPS B_P50 B_P99 B_ERR < <(drive "$BARE_PORT" "$SECONDS_PER_RUN")
+read -r _ I_N I_RPS I_P50 I_P99 I_ERR I_CPU < <(measure "$INTAKE_PORT")
+read -r _ B_N B_RPS B_P50 B_P99 B_ERR B_CPU < <(measure "$BARE_PORT")
 FLOOR_LINES=()
 for floor in "${FLOORS[@]}"; do
-  read -r _ F_N F_RPS F_P50 F_P99 F_ERR < <(drive "${floor%%:*}" "$SECONDS_PER_RUN")
+  read -r _ F_N F_RPS F_P50 F_P99 F_ERR F_CPU < <(measure "${floor%%:*}")
   case "${floor#*:}" in
     none) label="floor  (intake's SQL + Redis):" ;;
     rate,peek,counter,rq) label="floor  (its transaction alone):" ;;
     *) label="floor  (without ${floor#*:}):" ;;
   esac
-  FLOOR_LINES+=("$(printf "%-31s %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  (%s of bare)" "$label" \
-    "$F_N" "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" "$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$F_RPS" "$B_RPS")")")
+  FLOOR_LINES+=("$(printf "%-31s %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu %s%%  (%s of bare)" \
+    "$label" "$F_N" "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" "$F_CPU" "$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$F_RPS" "$B_RPS")")")
 done
-printf "intake (civic311 Open311 POST): %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n" \
-  "$I_N" "$I_RPS" "$I_P50" "$I_P99" "$I_ERR"
-printf "bare   (Flask + one INSERT):    %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n" \
-  "$B_N" "$B_RPS" "$B_P50" "$B_P99" "$B_ERR"
+printf "intake (civic311 Open311 POST): %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu %s%%\n" \
+  "$I_N" "$I_RPS" "$I_P50" "$I_P99" "$I_ERR" "$I_CPU"
+printf "bare   (Flask + one INSERT):    %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu %s%%\n" \
+  "$B_N" "$B_RPS" "$B_P50" "$B_P99" "$B_ERR" "$B_CPU"
+echo "(cpu: how busy the machine's cores were during that run; near 100 % the rate is bound by CPU)"
 for line in "${FLOOR_LINES[@]}"; do echo "$line"; done
 if [ "$I_ERR" != 0 ]; then
   echo "intake answered errors; first lines of its log:"; head -20 "$WORK/intake.log"
@@ -159,7 +174,8 @@ url = sys.argv[1].replace("civic311_app", "postgres")
 with psycopg.connect(url) as conn:
     total = conn.execute("SELECT count(*) FROM service_requests").fetchone()[0]
     pending = conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
-print(f"requests in the database: {total}; outbox rows waiting for a worker: {pending} (no worker runs here)")
+print(f"requests in the database: {total} (seeded, civic311's and the floors'); outbox rows waiting for a worker: "
+      f"{pending} (no worker runs here)")
 PYEOF
 RATIO=$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$I_RPS" "$B_RPS")
 echo "intake: ${I_RPS%.*} req/s, bare: ${B_RPS%.*} req/s, ratio $RATIO"
