@@ -123,6 +123,10 @@ drive() {  # port seconds -> RESULT requests rps p50 p99 errors
   grep '^RESULT' <<<"$output"
 }
 
+ratio() {  # a b -> a / b, two decimals
+  $PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"
+}
+
 busy_ticks() {  # busy and total CPU ticks of the whole machine so far (/proc/stat)
   local _cpu user nice system idle iowait irq softirq steal _rest
   read -r _cpu user nice system idle iowait irq softirq steal _rest </proc/stat
@@ -157,7 +161,7 @@ for floor in "${FLOORS[@]}"; do
     *) label="floor  (without ${floor#*:}):" ;;
   esac
   FLOOR_LINES+=("$(printf "%-31s %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu %s%%  (%s of bare)" \
-    "$label" "$F_N" "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" "$F_CPU" "$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$F_RPS" "$B_RPS")")")
+    "$label" "$F_N" "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" "$F_CPU" "$(ratio "$F_RPS" "$B_RPS")")")
 done
 printf "intake (civic311 Open311 POST): %8s requests  %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  cpu %s%%\n" \
   "$I_N" "$I_RPS" "$I_P50" "$I_P99" "$I_ERR" "$I_CPU"
@@ -177,5 +181,5 @@ with psycopg.connect(url) as conn:
 print(f"requests in the database: {total} (seeded, civic311's and the floors'); outbox rows waiting for a worker: "
       f"{pending} (no worker runs here)")
 PYEOF
-RATIO=$($PY -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$I_RPS" "$B_RPS")
+RATIO=$(ratio "$I_RPS" "$B_RPS")
 echo "intake: ${I_RPS%.*} req/s, bare: ${B_RPS%.*} req/s, ratio $RATIO"

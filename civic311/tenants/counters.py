@@ -54,15 +54,14 @@ def bump(connection: Connection, tenant_id: uuid.UUID, name: str) -> None:
 
     For writers that cannot use the session (a flush event: the catalog's version), and where two
     transactions creating the same counter must both count (ON CONFLICT instead of a savepoint)."""
-    table = Counter.__table__
     dialect = connection.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(tenant_id=tenant_id, id=new_id(), name=name, value=1, created_at=utcnow())
-    connection.execute(stmt.on_conflict_do_update(index_elements=[table.c.tenant_id, table.c.name],
-                                                  set_={"value": table.c.value + 1}))
+    stmt = insert(_table).values(tenant_id=tenant_id, id=new_id(), name=name, value=1, created_at=utcnow())
+    connection.execute(stmt.on_conflict_do_update(index_elements=[_table.c.tenant_id, _table.c.name],
+                                                  set_={"value": _table.c.value + 1}))
 
 
 def read(connection: Connection, tenant_id: uuid.UUID, name: str) -> int:
